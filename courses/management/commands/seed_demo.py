@@ -1,0 +1,329 @@
+"""Load the demo catalog and accounts. Idempotent: run it as often as you like.
+
+The seed course's facts (title, price, credits, level, objectives, instructor) come from
+`shared/seed/course-page.txt`; every longer text is written in our own words.
+"""
+
+import io
+import os
+from decimal import Decimal
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from PIL import Image, ImageDraw
+
+from accounts.models import User
+from courses.models import (
+    Course,
+    CourseInstructor,
+    Instructor,
+    LearningObjective,
+    Level,
+    Program,
+    ProgramPolicies,
+)
+
+SEED_SLUG = "psychodynamics-of-the-therapeutic-relationship"
+
+DEMO_ACCOUNTS = {
+    "director": {
+        "email": "director@example.com",
+        "password": "demo-director-pass",
+        "certificate_name": "Dana Director",
+        "is_staff": True,
+        "is_superuser": True,
+    },
+    "learner": {
+        "email": "learner@example.com",
+        "password": "demo-learner-pass",
+        "certificate_name": "Lee Learner",
+        "credentials": "PsyD",
+        "profession": User.Profession.PSYCHOLOGIST,
+        "license_number": "PSY 12345",
+        "license_jurisdiction": "California",
+    },
+}
+
+POLICIES = {
+    "sponsor_name": "Clinician CE Institute",
+    "director_name": "Dana Director",
+    "contact_email": "director@example.com",
+    "contact_phone": "",
+    "diversity_accessibility": (
+        "We respect diversity in every form, including age, gender, gender identity, "
+        "sexual orientation, race, ethnicity, culture, national origin, language, "
+        "socioeconomic status, religion and disability.\n\n"
+        "Every course can be studied with a screen reader or a keyboard alone: manuscripts "
+        "are accessible web pages, audio comes with transcripts and video with captions. "
+        "If you need an accommodation, such as extra time on a post-test, write to the "
+        "Director and we will arrange it."
+    ),
+    "sources_relevance": (
+        "Our courses draw on current, empirically grounded scientific and clinical "
+        "literature. They are built to be relevant to psychological practice, education "
+        "and research, so that clinicians can keep and extend their ability to serve the "
+        "public and contribute to the profession."
+    ),
+    "refund_cancellation": (
+        "If a course does not meet your expectations, tell us: we will cancel the order "
+        "and refund the full price. Ask from your order page or write to the Director. "
+        "A refund ends access to the course material, the post-test and any certificate "
+        "issued for it."
+    ),
+    "grievance": (
+        "If you have a concern about a course, an instructor or how we handled a request, "
+        "write to the Director. We acknowledge every grievance within five business days, "
+        "look into it, and tell you in writing what we decided and why. If you are not "
+        "satisfied with the outcome, you may ask for a review by a second member of our "
+        "staff."
+    ),
+}
+
+SEED_OBJECTIVES = [
+    "list seven levels of ego defensive functions,",
+    "describe several forms and functions of resistances in the clinical setting,",
+    "describe several ways to manage resistances in the clinical setting,",
+    "describe the nature and function of the transference in the clinical setting,",
+    "distinguish between positive and negative transferences,",
+    "describe how the transference neurosis can be used to facilitate treatment,",
+    "distinguish between neurotic transference and psychotic, borderline, and narcissistic "
+    "transferences,",
+    "describe ways in which the clinician can effectively respond to clients' transferences "
+    "relative to cultural, ethnic, and socio-economic diversity,",
+    "compare and contrast the transference relationship with the working alliance relative "
+    "to cultural, ethnic, and socio-economic diversity, and",
+    "describe how the clinician can make use of the countertransference to benefit "
+    "therapeutic work with diverse clients.",
+]
+
+INSTRUCTORS = {
+    "michael-j-gerson": {
+        "name": "Michael J. Gerson",
+        "credentials": "PhD",
+        "headline": "Psychologist and psychoanalyst, California",
+        "bio": (
+            "Dr. Michael J. Gerson is a psychologist and psychoanalyst in California who has "
+            "trained clinicians for more than thirty years: in his private practice, in "
+            "community counseling centers and as a professor of psychology in graduate "
+            "programs.\n\n"
+            "He is core faculty at the Graduate School of Psychology of California Lutheran "
+            "University, and is known for making complex ideas about the therapeutic process "
+            "clear enough to use in a clinician's own work."
+        ),
+    },
+    "ana-ruiz": {
+        "name": "Ana Ruiz",
+        "credentials": "LCSW",
+        "headline": "Clinical social worker and supervisor (sample instructor)",
+        "bio": "Ana Ruiz supervises community mental-health clinicians. (Demo data.)",
+    },
+    "samuel-okafor": {
+        "name": "Samuel Okafor",
+        "credentials": "PhD, LMFT",
+        "headline": "Family therapist and researcher (sample instructor)",
+        "bio": "Samuel Okafor teaches systemic family therapy. (Demo data.)",
+    },
+}
+
+SEED_COURSE = {
+    "title": "Psychodynamics of the Therapeutic Relationship",
+    "summary": (
+        "Alliance, transference, countertransference, defenses and resistance: the "
+        "cornerstones of psychodynamic psychotherapy, and how attending to them moves "
+        "therapy from events to meanings. 8 CE credits, intermediate level."
+    ),
+    "description": (
+        "Every clinician works inside a relationship. This course examines the forces that "
+        "shape it: the therapeutic alliance, transference, countertransference, defenses "
+        "and resistances. They are the cornerstones of psychodynamic psychotherapy, and "
+        "they matter in nearly every other approach as well.\n\n"
+        "Ideas about the mind, affect and behavior stay abstract until we see them at work "
+        "between two people. As participant-observers, therapists take part in a living "
+        "process that can foster healing and growth for everyone in the room, and the "
+        "closeness this work allows with someone who began as a stranger carries real "
+        "responsibility.\n\n"
+        "The alliance is the conscious, openly stated agreement between client and "
+        "therapist to pursue the aims of treatment, yet much of the process unfolds beyond "
+        "that agreement. With clear explanations and case examples, Dr. Michael J. Gerson "
+        "shows how to tell these components apart and how each can shape your clinical "
+        "work."
+    ),
+    "price_cents": 11900,
+    "currency": "USD",
+    "ce_credits": Decimal("8.0"),
+    "credit_type": "CE credits for psychologists (APA)",
+    "level": Level.INTERMEDIATE,
+    "target_audience": (
+        "Designed for postdoctoral-level psychologists; this is an intermediate-level "
+        "course. Counselors, social workers, marriage and family therapists, educators and "
+        "researchers are welcome. If you are unsure whether it suits your training, ask the "
+        "Director before you enroll."
+    ),
+    "format_summary": (
+        "An online written manuscript with accompanying audio files, so you can read, "
+        "listen or both. A brief video gives opening remarks by Dr. Gerson. An online "
+        "multiple-choice post-test and a Certificate of Completion for 8 CE credits follow "
+        "the course. Intermediate level. $119, no additional fees.\n\n"
+        "This course may be applied to the Certificate of Advanced Study in Psychoanalytic "
+        "Psychotherapy."
+    ),
+    "schedule": (
+        "The course is open 24 hours a day, 7 days a week. Study at the pace that suits "
+        "you; there is no deadline."
+    ),
+    "conflict_of_interest": (
+        "There is no commercial support and no other potential conflict of interest for "
+        "this program, its presentation or its instructor."
+    ),
+}
+
+SAMPLE_COURSES = [
+    {
+        "slug": "ethics-of-telehealth-practice",
+        "title": "Ethics of Telehealth Practice",
+        "summary": "Consent, privacy, jurisdiction and crisis planning when therapy happens "
+        "on a screen. A sample course for the demo.",
+        "price_cents": 4900,
+        "ce_credits": Decimal("3.0"),
+        "level": Level.INTRODUCTORY,
+        "instructor": "ana-ruiz",
+        "objectives": [
+            "explain informed-consent elements specific to telehealth,",
+            "identify licensure and jurisdiction questions raised by remote sessions, and",
+            "plan for a client crisis during a video session.",
+        ],
+    },
+    {
+        "slug": "working-with-couples-in-conflict",
+        "title": "Working with Couples in Conflict",
+        "summary": "Systemic ways to slow escalation, name patterns and build repair in couples "
+        "therapy. A sample course for the demo.",
+        "price_cents": 8900,
+        "ce_credits": Decimal("6.0"),
+        "level": Level.ADVANCED,
+        "instructor": "samuel-okafor",
+        "objectives": [
+            "describe the cycle of pursuit and withdrawal in couples,",
+            "apply two de-escalation techniques in session, and",
+            "evaluate when individual referral is indicated.",
+        ],
+    },
+    {
+        "slug": "supervision-essentials-draft",
+        "title": "Supervision Essentials (draft)",
+        "summary": "An unpublished draft, visible only to staff, to show previews.",
+        "price_cents": 0,
+        "ce_credits": Decimal("1.5"),
+        "level": Level.INTRODUCTORY,
+        "instructor": "ana-ruiz",
+        "objectives": ["describe the supervisor's gatekeeping role."],
+        "draft": True,
+    },
+]
+
+
+def _portrait_png(initials: str) -> bytes:
+    """A plain initials portrait, so the demo shows photos without shipping any."""
+    image = Image.new("RGB", (320, 320), (11, 79, 138))
+    draw = ImageDraw.Draw(image)
+    draw.text((160, 160), initials, fill=(255, 255, 255), anchor="mm", font_size=120)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+class Command(BaseCommand):
+    help = "Load the demo catalog, policies and the demo director and learner accounts."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Run even with DEBUG off (creates accounts with published passwords).",
+        )
+
+    def handle(self, *args, allow_production: bool = False, **options):
+        if not settings.DEBUG and not allow_production:
+            raise CommandError(
+                "seed_demo creates accounts with well-known passwords; it runs only with "
+                "DJANGO_DEBUG=true (or --allow-production if you really mean it)."
+            )
+        with transaction.atomic():
+            ProgramPolicies.objects.update_or_create(pk=1, defaults=POLICIES)
+            instructors = {slug: self._instructor(slug, data) for slug, data in INSTRUCTORS.items()}
+            seed = self._course(
+                SEED_SLUG, SEED_COURSE, SEED_OBJECTIVES, [instructors["michael-j-gerson"]]
+            )
+            program, _ = Program.objects.update_or_create(
+                slug="certificate-of-advanced-study-psychoanalytic-psychotherapy",
+                defaults={
+                    "title": "Certificate of Advanced Study in Psychoanalytic Psychotherapy",
+                    "description": "A track of courses in psychoanalytic psychotherapy that "
+                    "together lead to a certificate of advanced study.",
+                },
+            )
+            program.courses.add(seed)
+            for sample in SAMPLE_COURSES:
+                facts = {
+                    **SEED_COURSE,
+                    "title": sample["title"],
+                    "summary": sample["summary"],
+                    "description": sample["summary"],
+                    "price_cents": sample["price_cents"],
+                    "ce_credits": sample["ce_credits"],
+                    "level": sample["level"],
+                    "format_summary": "An online manuscript with audio, an online "
+                    "multiple-choice post-test and a Certificate of Completion.",
+                }
+                self._course(
+                    sample["slug"],
+                    facts,
+                    sample["objectives"],
+                    [instructors[sample["instructor"]]],
+                    publish=not sample.get("draft"),
+                )
+            for role, data in DEMO_ACCOUNTS.items():
+                self._account(role, dict(data))
+        self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        for role, data in DEMO_ACCOUNTS.items():
+            self.stdout.write(f"  {role:<8} {data['email']} / {data['password']}")
+
+    def _instructor(self, slug: str, data: dict) -> Instructor:
+        instructor, _ = Instructor.objects.update_or_create(slug=slug, defaults=data)
+        if not instructor.photo or not os.path.exists(instructor.photo.path):
+            initials = "".join(part[0] for part in data["name"].split() if part[0].isupper())[:2]
+            instructor.photo.save(f"{slug}.png", ContentFile(_portrait_png(initials)))
+        return instructor
+
+    def _course(self, slug, facts, objectives, instructors, publish=True) -> Course:
+        course, _ = Course.objects.update_or_create(slug=slug, defaults=facts)
+        if publish:
+            course.publish()
+        else:
+            course.unpublish()
+        course.save()
+        course.objectives.all().delete()
+        LearningObjective.objects.bulk_create(
+            LearningObjective(course=course, text=text, order=i)
+            for i, text in enumerate(objectives, start=1)
+        )
+        CourseInstructor.objects.filter(course=course).delete()
+        CourseInstructor.objects.bulk_create(
+            CourseInstructor(course=course, instructor=instructor, order=i)
+            for i, instructor in enumerate(instructors, start=1)
+        )
+        return course
+
+    def _account(self, role: str, data: dict) -> User:
+        password = data.pop("password")
+        email = data.pop("email")
+        user, _ = User.objects.update_or_create(email=email, defaults=data)
+        user.set_password(password)
+        user.save()
+        EmailAddress.objects.update_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
+        return user

@@ -1,0 +1,93 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from .forms import CatalogFilterForm
+from .models import Course, Instructor, ProgramPolicies
+
+
+@require_GET
+def catalog(request: HttpRequest) -> HttpResponse:
+    """Published courses, searchable and filterable, paginated."""
+    form = CatalogFilterForm(request.GET or None)
+    courses = form.apply(Course.objects.published()).with_instructors().order_by("title", "pk")
+    page = Paginator(courses, settings.CATALOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "courses/catalog.html",
+        {"form": form, "page": page, "courses": page.object_list},
+    )
+
+
+@require_GET
+def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """The course page. Drafts are 404 to the public and a preview for staff."""
+    course = get_object_or_404(Course.objects.visible_to(request.user).for_detail_page(), slug=slug)
+    instructors = [link.instructor for link in course.course_instructors.all()]
+    policies = ProgramPolicies.current()
+    return render(
+        request,
+        "courses/course_detail.html",
+        {
+            "course": course,
+            "instructors": instructors,
+            "policies": policies,
+            "course_ld": _structured_data(course, instructors, policies),
+        },
+    )
+
+
+def _structured_data(course: Course, instructors: list, policies) -> dict:
+    """schema.org Course for search engines, from data already loaded (no extra query)."""
+    return {
+        "@context": "https://schema.org",
+        "@type": "Course",
+        "name": course.title,
+        "description": course.summary,
+        "url": f"{settings.SITE_URL}{course.get_absolute_url()}",
+        "educationalLevel": course.get_level_display(),
+        "teaches": [objective.text for objective in course.objectives.all()],
+        "provider": {
+            "@type": "Organization",
+            "name": policies.sponsor_name if policies else settings.SITE_NAME,
+        },
+        "instructor": [{"@type": "Person", "name": i.display_name} for i in instructors],
+        "offers": {
+            "@type": "Offer",
+            "price": "{}.{:02d}".format(*divmod(course.price_cents, 100)),
+            "priceCurrency": course.currency,
+            "category": "Free" if course.is_free else "Paid",
+        },
+        "hasCourseInstance": {"@type": "CourseInstance", "courseMode": "Online"},
+    }
+
+
+@require_GET
+def instructor_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    instructor = get_object_or_404(Instructor, slug=slug)
+    courses = (
+        Course.objects.published()
+        .filter(instructors=instructor)
+        .with_instructors()
+        .order_by("title")
+    )
+    return render(
+        request,
+        "courses/instructor_detail.html",
+        {"instructor": instructor, "courses": courses},
+    )
+
+
+@login_required
+@require_POST
+def buy(request: HttpRequest, slug: str) -> HttpResponse:
+    """Purchase entry point. Payment arrives with the enrollment app (issue #3)."""
+    course = get_object_or_404(Course.objects.published(), slug=slug)
+    messages.info(
+        request, "Online enrollment opens soon. Contact us to enroll in this course today."
+    )
+    return redirect(course)

@@ -1,0 +1,106 @@
+from http import HTTPStatus
+
+import pytest
+from django.urls import reverse
+
+from courses.models import Course
+from tests.factories import CourseFactory, CourseInstructorFactory, InstructorFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def inline(prefix: str, rows: list[dict]) -> dict:
+    data = {
+        f"{prefix}-TOTAL_FORMS": str(len(rows)),
+        f"{prefix}-INITIAL_FORMS": "0",
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+    for i, row in enumerate(rows):
+        data.update({f"{prefix}-{i}-{key}": value for key, value in row.items()})
+    return data
+
+
+def test_director_creates_and_publishes_a_course(client, director, policies):
+    instructor = InstructorFactory(name="Michael J. Gerson")
+    client.force_login(director)
+    data = {
+        "title": "A new course",
+        "slug": "a-new-course",
+        "status": "published",
+        "summary": "Summary.",
+        "description": "Description.",
+        "price_cents": "11900",
+        "currency": "USD",
+        "ce_credits": "8.0",
+        "credit_type": "CE credits for psychologists (APA)",
+        "level": "intermediate",
+        "target_audience": "Psychologists.",
+        "format_summary": "Manuscript, audio and video.",
+        "schedule": "Any time.",
+        "conflict_of_interest": "None.",
+        **inline("objectives", [{"order": "1", "text": "list"}, {"order": "2", "text": "name"}]),
+        **inline("course_instructors", [{"order": "1", "instructor": str(instructor.pk)}]),
+    }
+    response = client.post(reverse("admin:courses_course_add"), data)
+    assert response.status_code == HTTPStatus.FOUND, response.context["adminform"].errors
+    course = Course.objects.get(slug="a-new-course")
+    assert course.is_published
+    assert course.published_at is not None
+    assert [o.text for o in course.objectives.all()] == ["list", "name"]
+    assert list(course.instructors.all()) == [instructor]
+    assert client.get(course.get_absolute_url()).status_code == HTTPStatus.OK
+
+
+def test_publish_and_unpublish_actions(client, director):
+    draft = CourseFactory(draft=True)
+    client.force_login(director)
+    url = reverse("admin:courses_course_changelist")
+    client.post(url, {"action": "publish_courses", "_selected_action": [draft.pk]})
+    draft.refresh_from_db()
+    assert draft.is_published
+    assert draft.published_at
+    client.post(url, {"action": "unpublish_courses", "_selected_action": [draft.pk]})
+    draft.refresh_from_db()
+    assert not draft.is_published
+
+
+def test_admin_is_for_staff_only(client, learner):
+    client.force_login(learner)
+    response = client.get(reverse("admin:courses_course_changelist"))
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_policies_cannot_be_added_twice(client, director, policies):
+    client.force_login(director)
+    response = client.get(reverse("admin:courses_programpolicies_add"))
+    assert response.status_code == HTTPStatus.FORBIDDEN
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "admin:courses_course_changelist",
+        "admin:courses_instructor_changelist",
+        "admin:courses_program_changelist",
+        "admin:courses_programpolicies_changelist",
+        "admin:accounts_user_changelist",
+    ],
+)
+def test_admin_lists_load_within_a_query_budget(
+    client, director, policies, name, django_assert_max_num_queries
+):
+    for link in CourseInstructorFactory.create_batch(20):
+        link.course.programs.create(title=f"P{link.pk}", slug=f"p{link.pk}")
+    client.force_login(director)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse(name))
+    assert response.status_code == HTTPStatus.OK
+
+
+def test_admin_change_form_links_to_the_course_page(client, director, course):
+    client.force_login(director)
+    response = client.get(reverse("admin:courses_course_change", args=[course.pk]))
+    assert response.status_code == HTTPStatus.OK
+    assert b"View on site" in response.content

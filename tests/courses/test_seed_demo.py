@@ -1,0 +1,38 @@
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.models import User
+from courses.management.commands.seed_demo import SEED_OBJECTIVES, SEED_SLUG
+from courses.models import Course, Instructor, Program
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_loads_the_seed_course(seeded):
+    course = Course.objects.get(slug=SEED_SLUG)
+    assert course.title == "Psychodynamics of the Therapeutic Relationship"
+    assert course.price_cents == 11900
+    assert course.currency == "USD"
+    assert str(course.ce_credits) == "8.0"
+    assert course.level == "intermediate"
+    assert course.is_published
+    assert [o.text for o in course.objectives.all()] == SEED_OBJECTIVES
+    assert [i.name for i in course.instructors.all()] == ["Michael J. Gerson"]
+    assert Course.objects.published().count() >= 3
+    assert User.objects.get(email="director@example.com").is_staff
+    assert not User.objects.get(email="learner@example.com").is_staff
+
+
+def test_seed_demo_is_idempotent(seeded):
+    counts = (Course.objects.count(), Instructor.objects.count(), Program.objects.count())
+    call_command("seed_demo", "--allow-production", stdout=io.StringIO())
+    assert (Course.objects.count(), Instructor.objects.count(), Program.objects.count()) == counts
+    assert Course.objects.get(slug=SEED_SLUG).objectives.count() == 10
+
+
+def test_seed_demo_refuses_to_run_in_production(db):
+    with pytest.raises(CommandError, match="DJANGO_DEBUG"):
+        call_command("seed_demo", stdout=io.StringIO())
+    assert not User.objects.exists()

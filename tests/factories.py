@@ -1,0 +1,120 @@
+from decimal import Decimal
+
+import factory
+from allauth.account.models import EmailAddress
+from django.utils import timezone
+
+from accounts.models import User
+from courses.models import (
+    Course,
+    CourseInstructor,
+    Instructor,
+    LearningObjective,
+    Level,
+    Program,
+    ProgramPolicies,
+)
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"learner{n}@example.com")
+    certificate_name = factory.Faker("name")
+    credentials = "PhD"
+    profession = User.Profession.PSYCHOLOGIST
+    license_number = factory.Sequence(lambda n: f"PSY{10000 + n}")
+    license_jurisdiction = "California"
+
+    @factory.post_generation
+    def password(obj, create, extracted, **kwargs):
+        obj.set_password(extracted or PASSWORD)
+        if create:
+            obj.save(update_fields=["password"])
+
+    @factory.post_generation
+    def verified(obj, create, extracted, **kwargs):
+        if create and extracted is not False:
+            EmailAddress.objects.create(user=obj, email=obj.email, verified=True, primary=True)
+
+
+class StaffFactory(UserFactory):
+    is_staff = True
+    is_superuser = True
+
+
+class InstructorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Instructor
+
+    name = factory.Faker("name")
+    slug = factory.Sequence(lambda n: f"instructor-{n}")
+    credentials = "PhD"
+    headline = "Psychologist"
+    bio = "Teaches clinicians."
+
+
+class CourseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Course
+
+    title = factory.Sequence(lambda n: f"Course number {n}")
+    slug = factory.Sequence(lambda n: f"course-{n}")
+    status = Course.Status.PUBLISHED
+    published_at = factory.LazyFunction(timezone.now)
+    summary = "A course summary."
+    description = "A longer description."
+    price_cents = 4900
+    currency = "USD"
+    ce_credits = Decimal("3.0")
+    level = Level.INTRODUCTORY
+    target_audience = "Psychologists."
+    format_summary = "Manuscript and audio."
+
+    class Params:
+        draft = factory.Trait(status=Course.Status.DRAFT, published_at=None)
+
+
+class LearningObjectiveFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LearningObjective
+
+    course = factory.SubFactory(CourseFactory)
+    text = factory.Sequence(lambda n: f"describe concept number {n},")
+    order = factory.Sequence(int)
+
+
+class CourseInstructorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CourseInstructor
+
+    course = factory.SubFactory(CourseFactory)
+    instructor = factory.SubFactory(InstructorFactory)
+    order = factory.Sequence(int)
+
+
+class ProgramFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Program
+
+    title = factory.Sequence(lambda n: f"Program {n}")
+    slug = factory.Sequence(lambda n: f"program-{n}")
+
+
+class ProgramPoliciesFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProgramPolicies
+        django_get_or_create = ["id"]
+
+    id = 1
+    sponsor_name = "Test CE Sponsor"
+    director_name = "Dr. Director"
+    contact_email = "director@example.com"
+    diversity_accessibility = "We welcome everyone."
+    sources_relevance = "Evidence based."
+    refund_cancellation = "Full refund on request."
+    grievance = "Write to the director."

@@ -1,0 +1,31 @@
+"""Loaded first by pytest (`-p tests.testenv` in pyproject.toml), before Django's settings.
+
+The suite runs with DEBUG off, as production does; this gives the production start-up
+the values it insists on. Nothing here turns a security check off: the secrets are
+test-only, the Stripe API base points at the fake server the tests run on loopback, and
+plain-HTTP test servers are why the SSL redirect (a proxy's job in production) is off.
+"""
+
+import os
+import tempfile
+
+_TMP = tempfile.mkdtemp(prefix="ce-tests-")
+
+TEST_ENV = {
+    "DJANGO_DEBUG": "false",
+    "DJANGO_SECRET_KEY": "test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+    "DJANGO_ALLOWED_HOSTS": "testserver,localhost,127.0.0.1",
+    "DJANGO_SECURE_SSL_REDIRECT": "false",
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/ce_storefront",
+    "SITE_URL": "https://ce.example.test",
+    "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+    "STRIPE_SECRET_KEY": "sk_test_fake_key_for_tests",
+    "STRIPE_WEBHOOK_SECRET": "whsec_test_secret_for_tests",
+    "STRIPE_API_BASE": "http://127.0.0.1:12111",
+    "STATIC_ROOT": os.path.join(_TMP, "static"),
+    "MEDIA_ROOT": os.path.join(_TMP, "media"),
+    "DJANGO_LOG_LEVEL": "WARNING",
+}
+
+for key, value in TEST_ENV.items():
+    os.environ.setdefault(key, value)
