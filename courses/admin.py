@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
+from .caching import clear_page_cache
 from .models import (
     Course,
     CourseInstructor,
@@ -95,6 +96,7 @@ class CourseAdmin(admin.ModelAdmin):
     @admin.action(description="Unpublish selected courses (back to draft)", permissions=["change"])
     def unpublish_courses(self, request: HttpRequest, queryset: QuerySet) -> None:
         count = queryset.filter(status=Course.Status.PUBLISHED).update(status=Course.Status.DRAFT)
+        clear_page_cache()  # update() sends no signal
         self.message_user(request, f"{count} course(s) moved back to draft.", messages.SUCCESS)
 
 

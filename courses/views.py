@@ -6,11 +6,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from .caching import cache_anonymous_page
 from .forms import CatalogFilterForm
 from .models import Course, Instructor, ProgramPolicies
 
 
 @require_GET
+@cache_anonymous_page
 def catalog(request: HttpRequest) -> HttpResponse:
     """Published courses, searchable and filterable, paginated."""
     form = CatalogFilterForm(request.GET or None)
@@ -24,6 +26,7 @@ def catalog(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@cache_anonymous_page
 def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """The course page. Drafts are 404 to the public and a preview for staff."""
     course = get_object_or_404(Course.objects.visible_to(request.user).for_detail_page(), slug=slug)
@@ -67,6 +70,7 @@ def _structured_data(course: Course, instructors: list, policies) -> dict:
 
 
 @require_GET
+@cache_anonymous_page
 def instructor_detail(request: HttpRequest, slug: str) -> HttpResponse:
     instructor = get_object_or_404(Instructor, slug=slug)
     courses = (

@@ -1,6 +1,7 @@
 import io
 
 import pytest
+from django.core.cache import caches
 from django.core.management import call_command
 
 from tests.factories import (
@@ -15,6 +16,12 @@ from tests.factories import (
 def _collected_static(tmp_path_factory):
     """Production uses the manifest storage; the suite does too, so collect once."""
     call_command("collectstatic", "--noinput", verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_page_cache():
+    """Each test starts with no cached pages (the cache is per process, like a worker's)."""
+    caches["pages"].clear()
 
 
 @pytest.fixture
