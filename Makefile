@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ce_storefront
 
-.PHONY: demo test install install-dev lint migrate serve clean bench
+.PHONY: demo test install install-dev lint clean bench
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python $(PYTHON_VERSION) not found: install it (pyenv install $(PYTHON_VERSION))."; exit 1; }

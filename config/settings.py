@@ -232,7 +232,7 @@ if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend"):
         "timeout": 10,
     }
 MAILERS = {"default": {"BACKEND": EMAIL_BACKEND_PATH, "OPTIONS": _mail_options}}
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "CE Institute <no-reply@localhost>")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ADMINS = [("Ops", addr) for addr in env_list("DJANGO_ADMINS")]
 

@@ -1,8 +1,13 @@
+from decimal import Decimal
+
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Count, QuerySet
+from django.forms import BaseInlineFormSet, Textarea
 from django.http import HttpRequest
 
-from .caching import clear_page_cache
 from .models import (
     Course,
     CourseInstructor,
@@ -11,25 +16,90 @@ from .models import (
     Program,
     ProgramPolicies,
 )
+from .services import course_publish, course_unpublish
 from .templatetags.catalog import money
+
+
+class RequiredWhenPublishedFormSet(BaseInlineFormSet):
+    """A published course needs at least one row of this inline (objectives, instructors)."""
+
+    def clean(self) -> None:
+        super().clean()
+        if self.instance.status != Course.Status.PUBLISHED:
+            return
+        kept = [
+            form
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE", False)
+        ]
+        if not kept:
+            raise ValidationError(
+                f"A published course needs at least one {self.model._meta.verbose_name}. "
+                "Add one, or save the course as a draft."
+            )
 
 
 class LearningObjectiveInline(admin.TabularInline):
     model = LearningObjective
+    formset = RequiredWhenPublishedFormSet
     extra = 1
     fields = ["order", "text"]
     ordering = ["order", "pk"]
+    formfield_overrides = {models.CharField: {"widget": Textarea(attrs={"rows": 2, "cols": 80})}}
 
 
 class CourseInstructorInline(admin.TabularInline):
     model = CourseInstructor
+    formset = RequiredWhenPublishedFormSet
     extra = 1
     autocomplete_fields = ["instructor"]
     fields = ["order", "instructor"]
 
 
+class CourseAdminForm(forms.ModelForm):
+    """The director types the price in dollars; it is stored as integer cents."""
+
+    price = forms.DecimalField(
+        label="price",
+        min_value=Decimal("0"),
+        max_digits=9,
+        decimal_places=2,
+        help_text="In the course currency, e.g. 119.00. 0 makes the course free.",
+    )
+
+    class Meta:
+        model = Course
+        fields = [
+            "title",
+            "slug",
+            "status",
+            "summary",
+            "description",
+            "image",
+            "image_alt",
+            "currency",
+            "ce_credits",
+            "credit_type",
+            "level",
+            "target_audience",
+            "format_summary",
+            "schedule",
+            "conflict_of_interest",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["price"].initial = Decimal(self.instance.price_cents) / 100
+
+    def save(self, commit: bool = True) -> Course:
+        self.instance.price_cents = int(self.cleaned_data["price"] * 100)
+        return super().save(commit=commit)
+
+
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
+    form = CourseAdminForm
     list_display = [
         "title",
         "status",
@@ -52,7 +122,7 @@ class CourseAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["title", "slug", "status", "published_at", "summary", "description"]}),
         ("Image", {"fields": ["image", "image_alt"]}),
-        ("Price and credits", {"fields": ["price_cents", "currency", "ce_credits", "credit_type"]}),
+        ("Price and credits", {"fields": ["price", "currency", "ce_credits", "credit_type"]}),
         (
             "Course facts",
             {
@@ -86,18 +156,22 @@ class CourseAdmin(admin.ModelAdmin):
 
     @admin.action(description="Publish selected courses", permissions=["change"])
     def publish_courses(self, request: HttpRequest, queryset: QuerySet) -> None:
-        count = 0
-        for course in queryset.exclude(status=Course.Status.PUBLISHED):
-            course.publish()
-            course.save(update_fields=["status", "published_at", "updated_at"])
-            count += 1
-        self.message_user(request, f"{count} course(s) published.", messages.SUCCESS)
+        published = 0
+        for course in queryset:
+            blockers = course_publish(course=course)
+            if blockers:
+                self.message_user(
+                    request, f"“{course}” was not published: {', '.join(blockers)}.", messages.ERROR
+                )
+            else:
+                published += 1
+        self.message_user(request, f"{published} course(s) published.", messages.SUCCESS)
 
     @admin.action(description="Unpublish selected courses (back to draft)", permissions=["change"])
     def unpublish_courses(self, request: HttpRequest, queryset: QuerySet) -> None:
-        count = queryset.filter(status=Course.Status.PUBLISHED).update(status=Course.Status.DRAFT)
-        clear_page_cache()  # update() sends no signal
-        self.message_user(request, f"{count} course(s) moved back to draft.", messages.SUCCESS)
+        for course in queryset:
+            course_unpublish(course=course)
+        self.message_user(request, f"{queryset.count()} course(s) are drafts.", messages.SUCCESS)
 
 
 @admin.register(Instructor)

@@ -67,14 +67,20 @@ class CourseQuerySet(models.QuerySet):
         )
 
     def search(self, text: str) -> "CourseQuerySet":
-        """Every word must appear in the title, the summary or one of the objectives."""
+        """Each word must be in the title, summary, an objective or an instructor's name."""
         qs = self
         for word in text.split()[:10]:
             in_objectives = LearningObjective.objects.filter(
                 course=OuterRef("pk"), text__icontains=word
             )
+            by_instructor = CourseInstructor.objects.filter(
+                course=OuterRef("pk"), instructor__name__icontains=word
+            )
             qs = qs.filter(
-                Q(title__icontains=word) | Q(summary__icontains=word) | Exists(in_objectives)
+                Q(title__icontains=word)
+                | Q(summary__icontains=word)
+                | Exists(in_objectives)
+                | Exists(by_instructor)
             )
         return qs
 

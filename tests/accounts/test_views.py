@@ -46,6 +46,9 @@ def test_sign_up_sends_a_verification_link_on_the_public_site_url(client, settin
     assert len(mail.outbox) == 1
     link = re.search(r"https?://\S+", mail.outbox[0].body).group(0)
     assert link.startswith(settings.SITE_URL + "/accounts/confirm-email/")
+    assert settings.SITE_NAME in mail.outbox[0].body
+    assert "testserver" not in mail.outbox[0].body
+    assert mail.outbox[0].from_email.startswith(settings.SITE_NAME)
 
 
 def test_unverified_email_cannot_sign_in_in_production(client):

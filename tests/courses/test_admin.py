@@ -4,7 +4,12 @@ import pytest
 from django.urls import reverse
 
 from courses.models import Course
-from tests.factories import CourseFactory, CourseInstructorFactory, InstructorFactory
+from tests.factories import (
+    CourseFactory,
+    CourseInstructorFactory,
+    InstructorFactory,
+    LearningObjectiveFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +35,7 @@ def test_director_creates_and_publishes_a_course(client, director, policies):
         "status": "published",
         "summary": "Summary.",
         "description": "Description.",
-        "price_cents": "11900",
+        "price": "119.00",
         "currency": "USD",
         "ce_credits": "8.0",
         "credit_type": "CE credits for psychologists (APA)",
@@ -47,13 +52,59 @@ def test_director_creates_and_publishes_a_course(client, director, policies):
     course = Course.objects.get(slug="a-new-course")
     assert course.is_published
     assert course.published_at is not None
+    assert course.price_cents == 11900
     assert [o.text for o in course.objectives.all()] == ["list", "name"]
     assert list(course.instructors.all()) == [instructor]
     assert client.get(course.get_absolute_url()).status_code == HTTPStatus.OK
 
 
+def test_a_course_without_objectives_or_instructor_cannot_be_published(client, director, policies):
+    client.force_login(director)
+    data = {
+        "title": "Empty",
+        "slug": "empty",
+        "status": "published",
+        "summary": "S.",
+        "description": "D.",
+        "price": "10",
+        "currency": "USD",
+        "ce_credits": "1",
+        "credit_type": "CE",
+        "level": "introductory",
+        "target_audience": "All.",
+        "format_summary": "Text.",
+        "schedule": "Any time.",
+        "conflict_of_interest": "None.",
+        **inline("objectives", []),
+        **inline("course_instructors", []),
+    }
+    response = client.post(reverse("admin:courses_course_add"), data)
+    assert response.status_code == HTTPStatus.OK
+    assert b"A published course needs at least one learning objective" in response.content
+    assert b"A published course needs at least one course instructor" in response.content
+    assert not Course.objects.exists()
+    response = client.post(reverse("admin:courses_course_add"), {**data, "status": "draft"})
+    assert response.status_code == HTTPStatus.FOUND
+    assert Course.objects.get(slug="empty").status == "draft"
+
+
+def test_publish_action_refuses_an_incomplete_course(client, director):
+    draft = CourseFactory(draft=True, title="Incomplete")
+    client.force_login(director)
+    response = client.post(
+        reverse("admin:courses_course_changelist"),
+        {"action": "publish_courses", "_selected_action": [draft.pk]},
+        follow=True,
+    )
+    draft.refresh_from_db()
+    assert not draft.is_published
+    assert "no learning objectives" in response.content.decode()
+
+
 def test_publish_and_unpublish_actions(client, director):
     draft = CourseFactory(draft=True)
+    LearningObjectiveFactory(course=draft)
+    CourseInstructorFactory(course=draft)
     client.force_login(director)
     url = reverse("admin:courses_course_changelist")
     client.post(url, {"action": "publish_courses", "_selected_action": [draft.pk]})

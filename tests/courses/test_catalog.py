@@ -38,6 +38,13 @@ def test_search_matches_title_summary_and_objectives(client):
     assert sorted(titles(response)) == ["Other", "Third", "Transference basics"]
 
 
+def test_search_finds_courses_by_instructor_name(client):
+    CourseInstructorFactory(course__title="Taught by Gerson", instructor__name="Michael Gerson")
+    CourseFactory(title="Someone else's")
+    response = client.get(CATALOG, {"q": "gerson"})
+    assert titles(response) == ["Taught by Gerson"]
+
+
 def test_search_needs_every_word(client):
     CourseFactory(title="Ethics of telehealth")
     CourseFactory(title="Ethics of supervision")

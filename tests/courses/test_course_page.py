@@ -98,11 +98,13 @@ def test_signed_out_visitor_is_sent_to_sign_in_to_buy(client, course):
     assert f"/accounts/login/?next={course.get_absolute_url()}" in body.replace("%2F", "/")
 
 
-def test_buy_is_post_only_and_needs_sign_in(client, course, learner):
+def test_buy_needs_sign_in_and_a_get_after_sign_in_returns_to_the_course(client, course, learner):
     url = reverse("courses:buy", args=[course.slug])
-    assert client.post(url).status_code == HTTPStatus.FOUND
+    assert client.post(url)["Location"].startswith(reverse("account_login"))
     client.force_login(learner)
-    assert client.get(url).status_code == HTTPStatus.METHOD_NOT_ALLOWED
+    response = client.get(url)
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == course.get_absolute_url()
     response = client.post(url, follow=True)
     assert response.redirect_chain[-1][0] == course.get_absolute_url()
     assert b"enrollment opens soon" in response.content
