@@ -76,12 +76,15 @@ def wait_until_up(base: str, timeout: float = 30) -> None:
 
 
 def run_wrk(url: str, seconds: int, connections: int) -> float:
-    out = subprocess.run(
+    run = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", url],
         capture_output=True,
         text=True,
-        check=True,
-    ).stdout
+        check=False,
+    )
+    if run.returncode:
+        raise SystemExit(f"wrk failed on {url}: {run.stderr or run.stdout}")
+    out = run.stdout
     non_2xx = [line for line in out.splitlines() if "Non-2xx" in line]
     if non_2xx:
         raise SystemExit(f"{url}: {non_2xx[0].strip()}")
