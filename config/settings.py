@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "accounts",
     "courses",
+    "enrollment",
 ]
 
 MIDDLEWARE = [
@@ -240,6 +241,12 @@ ADMINS = [("Ops", addr) for addr in env_list("DJANGO_ADMINS")]
 STRIPE_SECRET_KEY = required("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = required("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com").rstrip("/")
+
+# Refunds: the seed promises a full refund to anyone not satisfied. 0 days = no limit.
+REFUND_WINDOW_DAYS = env_int("REFUND_WINDOW_DAYS", 0)
+REFUND_REQUESTS_AUTO_APPROVE = env_bool("REFUND_REQUESTS_AUTO_APPROVE", True)
+# Printed on receipts.
+SELLER_ADDRESS = os.environ.get("SELLER_ADDRESS", "")
 
 # Security. Production sits behind a TLS-terminating proxy that sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -7,6 +7,5 @@ app_name = "courses"
 urlpatterns = [
     path("", views.catalog, name="catalog"),
     path("courses/<slug:slug>/", views.course_detail, name="detail"),
-    path("courses/<slug:slug>/buy/", views.buy, name="buy"),
     path("instructors/<slug:slug>/", views.instructor_detail, name="instructor"),
 ]

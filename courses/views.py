@@ -1,10 +1,8 @@
 from django.conf import settings
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
 
 from .caching import cache_anonymous_page
 from .forms import CatalogFilterForm
@@ -84,16 +82,3 @@ def instructor_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "courses/instructor_detail.html",
         {"instructor": instructor, "courses": courses},
     )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def buy(request: HttpRequest, slug: str) -> HttpResponse:
-    """Purchase entry point. Payment arrives with the enrollment app (issue #3)."""
-    course = get_object_or_404(Course.objects.published(), slug=slug)
-    if request.method == "GET":  # back from sign-in: show the course, buy from there
-        return redirect(course)
-    messages.info(
-        request, "Online enrollment opens soon. Contact us to enroll in this course today."
-    )
-    return redirect(course)

@@ -4,12 +4,14 @@ import pytest
 from django.core.cache import caches
 from django.core.management import call_command
 
+from enrollment import services
 from tests.factories import (
     CourseFactory,
     ProgramPoliciesFactory,
     StaffFactory,
     UserFactory,
 )
+from tests.stripe_fake import start_fake_stripe
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -22,6 +24,34 @@ def _collected_static(tmp_path_factory):
 def _fresh_page_cache():
     """Each test starts with no cached pages (the cache is per process, like a worker's)."""
     caches["pages"].clear()
+
+
+@pytest.fixture(scope="session")
+def _stripe_server():
+    fake, server = start_fake_stripe()
+    yield fake
+    server.shutdown()
+
+
+@pytest.fixture
+def fake_stripe(_stripe_server):
+    """The fake Stripe API, emptied for each test."""
+    _stripe_server.reset()
+    return _stripe_server
+
+
+@pytest.fixture
+def paid_order(db, learner, course, fake_stripe, django_capture_on_commit_callbacks):
+    """An order paid through the real fulfilment path (Stripe Checkout, then the webhook)."""
+    order = services.order_start(user=learner, course=course)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.checkout_begin(order=order)
+        order.refresh_from_db()
+        fake_stripe.pay(order.stripe_checkout_session_id)
+        session = fake_stripe.sessions[order.stripe_checkout_session_id]
+        services.checkout_session_fulfil(session=session, actor="webhook")
+    order.refresh_from_db()
+    return order
 
 
 @pytest.fixture

@@ -93,23 +93,6 @@ def test_staff_preview_a_draft_course(client, director, policies):
     assert b'content="noindex, nofollow"' in response.content
 
 
-def test_signed_out_visitor_is_sent_to_sign_in_to_buy(client, course):
-    body = client.get(course.get_absolute_url()).content.decode()
-    assert f"/accounts/login/?next={course.get_absolute_url()}" in body.replace("%2F", "/")
-
-
-def test_buy_needs_sign_in_and_a_get_after_sign_in_returns_to_the_course(client, course, learner):
-    url = reverse("courses:buy", args=[course.slug])
-    assert client.post(url)["Location"].startswith(reverse("account_login"))
-    client.force_login(learner)
-    response = client.get(url)
-    assert response.status_code == HTTPStatus.FOUND
-    assert response["Location"] == course.get_absolute_url()
-    response = client.post(url, follow=True)
-    assert response.redirect_chain[-1][0] == course.get_absolute_url()
-    assert b"enrollment opens soon" in response.content
-
-
 def test_instructor_page_lists_published_courses(client, policies):
     link = CourseInstructorFactory(course__title="Visible one")
     CourseInstructorFactory(instructor=link.instructor, course__title="Hidden", course__draft=True)

@@ -78,17 +78,6 @@ def test_new_clinician_signs_up_verifies_email_and_edits_certificate_details(
     assert User.objects.get(email="new.clinician@example.com").certificate_name == "Jordan Rivera"
 
 
-def test_learner_signs_in_from_the_course_page_and_returns_to_it(page, demo_data):
-    page.goto(f"/courses/{SEED_SLUG}/")
-    page.get_by_role("link", name=re.compile("Sign in to buy")).click()
-    assert_accessible(page)
-    page.get_by_label("Email").fill("learner@example.com")
-    page.get_by_label("Password").fill("demo-learner-pass")
-    page.get_by_role("button", name="Sign In").click()
-    expect(page).to_have_url(re.compile(f"/courses/{SEED_SLUG}/$"))
-    expect(page.get_by_role("button", name=re.compile("Buy this course"))).to_be_visible()
-
-
 def test_keyboard_user_skips_to_content_and_reaches_the_search(page, demo_data):
     page.goto("/")
     page.keyboard.press("Tab")

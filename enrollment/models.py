@@ -1,0 +1,304 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+from courses.models import Course
+
+
+def new_order_number() -> str:
+    """A public order reference that reveals nothing about volume: CE-7K3MQ9XD2H."""
+    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32
+    return "CE-" + "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+class OrderStatus(models.TextChoices):
+    PENDING = "pending", "Pending payment"
+    PAID = "paid", "Paid"
+    PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+    REFUNDED = "refunded", "Refunded"
+    EXPIRED = "expired", "Expired"
+    FAILED = "failed", "Payment failed"
+
+
+# Which status an order may move to next. Anything else is refused (Order.can_move_to).
+ORDER_TRANSITIONS: dict[str, set[str]] = {
+    OrderStatus.PENDING: {
+        OrderStatus.PAID,
+        OrderStatus.EXPIRED,
+        OrderStatus.FAILED,
+    },
+    OrderStatus.PAID: {OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED},
+    OrderStatus.PARTIALLY_REFUNDED: {OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED},
+    OrderStatus.REFUNDED: set(),
+    # A payment can still succeed after Checkout gave up waiting (async methods) or after
+    # an expiry event arrived out of order: money received always wins.
+    OrderStatus.EXPIRED: {OrderStatus.PAID},
+    OrderStatus.FAILED: {OrderStatus.PAID},
+}
+
+
+class Gateway(models.TextChoices):
+    STRIPE = "stripe", "Stripe"
+    DEMO = "demo", "Demo (test payments)"
+    FREE = "free", "Free course"
+
+
+class OrderQuerySet(models.QuerySet):
+    def for_user(self, user) -> "OrderQuerySet":
+        return self.filter(user=user).select_related("course").order_by("-created_at")
+
+
+class Order(models.Model):
+    """One purchase of one course, with a snapshot of what the buyer saw."""
+
+    number = models.CharField(max_length=20, unique=True, default=new_order_number)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
+    )
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="orders")
+    status = models.CharField(
+        max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING
+    )
+    gateway = models.CharField(max_length=10, choices=Gateway.choices)
+    # What the buyer saw and agreed to.
+    course_title = models.CharField(max_length=200)
+    price_cents = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    ce_credits = models.DecimalField(max_digits=4, decimal_places=1)
+    credit_type = models.CharField(max_length=200)
+    refund_policy = models.TextField(blank=True)
+    # What the payment provider reported.
+    amount_paid_cents = models.PositiveIntegerField(default=0)
+    amount_refunded_cents = models.PositiveIntegerField(default=0)
+    stripe_checkout_session_id = models.CharField(
+        max_length=255, unique=True, null=True, blank=True
+    )
+    stripe_payment_intent_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    needs_attention = models.BooleanField(
+        default=False, help_text="Set when a payment did not match the order; see the note."
+    )
+    attention_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=OrderStatus.values), name="order_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_refunded_cents__lte=F("amount_paid_cents"))
+                | Q(amount_paid_cents=0),
+                name="order_refund_not_above_paid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["paid", "partially_refunded"]) | Q(paid_at__isnull=False),
+                name="order_paid_has_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "course", "status"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("enrollment:order", kwargs={"number": self.number})
+
+    def can_move_to(self, status: str) -> bool:
+        return status in ORDER_TRANSITIONS[self.status]
+
+    @property
+    def refundable_cents(self) -> int:
+        return max(self.amount_paid_cents - self.amount_refunded_cents, 0)
+
+    @property
+    def discount_cents(self) -> int:
+        """A promotion code's discount: the price minus what was paid."""
+        return max(self.price_cents - self.amount_paid_cents, 0) if self.paid_at else 0
+
+    @property
+    def is_paid(self) -> bool:
+        return self.status in {OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED}
+
+
+class OrderStatusChange(models.Model):
+    """History of every status change: who or what made it."""
+
+    class Actor(models.TextChoices):
+        LEARNER = "learner", "Learner"
+        DIRECTOR = "director", "Director"
+        WEBHOOK = "webhook", "Stripe webhook"
+        SYSTEM = "system", "System"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="history")
+    from_status = models.CharField(max_length=20, choices=OrderStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=OrderStatus.choices)
+    actor = models.CharField(max_length=10, choices=Actor.choices)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    stripe_event_id = models.CharField(max_length=255, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.order}: {self.from_status or '∅'} → {self.to_status}"
+
+
+class EnrollmentQuerySet(models.QuerySet):
+    def active(self) -> "EnrollmentQuerySet":
+        return self.filter(status=Enrollment.Status.ACTIVE)
+
+    def active_for(self, user) -> "EnrollmentQuerySet":
+        if not user.is_authenticated:
+            return self.none()
+        return self.active().filter(user=user).select_related("course").order_by("-created_at")
+
+
+class Enrollment(models.Model):
+    """A learner's access to a course. Revoked (never deleted) when refunded."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        REVOKED = "revoked", "Revoked"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="enrollments"
+    )
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="enrollments")
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="enrollment")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoke_reason = models.CharField(max_length=500, blank=True)
+
+    objects = EnrollmentQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "course"],
+                condition=Q(status="active"),
+                name="one_active_enrollment_per_learner_and_course",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["active", "revoked"]), name="enrollment_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="active") | Q(revoked_at__isnull=False),
+                name="enrollment_revoked_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.course}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class Refund(models.Model):
+    """Money returned on an order: a row per refund, whoever started it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        CANCELED = "canceled", "Canceled"
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
+    amount_cents = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    stripe_refund_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    reason = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoke_access = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_cents__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "succeeded", "failed", "canceled"]),
+                name="refund_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Refund {self.stripe_refund_id or self.pk} on {self.order}"
+
+
+class RefundRequest(models.Model):
+    """A learner's request for a refund, with the reason, until the director decides."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        APPROVED = "approved", "Refunded"
+        DECLINED = "declined", "Declined"
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refund_requests")
+    reason = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    refund = models.OneToOneField(
+        Refund, on_delete=models.PROTECT, null=True, blank=True, related_name="request"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=Q(status="open"),
+                name="one_open_refund_request_per_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Refund request on {self.order}"
+
+
+class StripeEvent(models.Model):
+    """Every webhook event received, once: its id is unique."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=500, blank=True)
+    deferred_payment_intent = models.CharField(
+        max_length=255,
+        blank=True,
+        db_index=True,
+        help_text="A refund event that arrived before its payment; applied once it is paid.",
+    )
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"

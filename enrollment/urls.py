@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "enrollment"
+
+urlpatterns = [
+    path("checkout/success/", views.checkout_success, name="checkout_success"),
+    path("checkout/cancel/<str:number>/", views.checkout_cancel, name="checkout_cancel"),
+    path("checkout/demo/<str:number>/", views.demo_checkout, name="demo_checkout"),
+    path("checkout/<slug:slug>/", views.checkout, name="checkout"),
+    path("my/courses/", views.my_courses, name="my_courses"),
+    path("my/orders/", views.order_list, name="orders"),
+    path("my/orders/<str:number>/", views.order_detail, name="order"),
+    path("my/orders/<str:number>/refund/", views.refund_request, name="refund_request"),
+    path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
+]

@@ -1,0 +1,160 @@
+import re
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from courses.models import Course, ProgramPolicies
+
+from . import payments, services
+from .models import Enrollment, Gateway, Order, OrderStatus
+
+SESSION_ID = re.compile(r"cs_[A-Za-z0-9_]{1,250}")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def checkout(request: HttpRequest, slug: str) -> HttpResponse:
+    """GET: review the purchase. POST: open an order and go to the payment page."""
+    course = get_object_or_404(Course.objects.published(), slug=slug)
+    if Enrollment.objects.active_for(request.user).filter(course=course).exists():
+        messages.info(request, f"You already have “{course.title}”.")
+        return redirect("enrollment:my_courses")
+    if request.method == "GET":
+        return render(
+            request,
+            "enrollment/checkout_review.html",
+            {"course": course, "demo": payments.gateway_for(course) == Gateway.DEMO},
+        )
+    order = services.order_start(user=request.user, course=course)
+    try:
+        return redirect(services.checkout_begin(order=order))
+    except payments.stripe_gateway.StripeError:
+        messages.error(
+            request,
+            "We could not reach the payment provider. You have not been charged; "
+            "please try again in a minute.",
+        )
+        return redirect(course)
+
+
+@login_required
+@require_GET
+def checkout_success(request: HttpRequest) -> HttpResponse:
+    """Stripe sends the learner here; fulfil now rather than wait for the webhook."""
+    session_id = request.GET.get("session_id", "")
+    if not SESSION_ID.fullmatch(session_id):
+        raise Http404
+    order = get_object_or_404(Order, stripe_checkout_session_id=session_id, user=request.user)
+    if order.status == OrderStatus.PENDING:
+        try:
+            session = payments.stripe_gateway.checkout_session_retrieve(session_id)
+        except payments.stripe_gateway.StripeError:
+            session = None
+        if session is not None:
+            services.checkout_session_fulfil(session=session, actor=services.Actor.LEARNER)
+        order.refresh_from_db()
+    return render(request, "enrollment/checkout_success.html", {"order": order})
+
+
+@login_required
+@require_GET
+def checkout_cancel(request: HttpRequest, number: str) -> HttpResponse:
+    order = get_object_or_404(Order, number=number, user=request.user)
+    messages.info(request, "Payment cancelled. You have not been charged.")
+    return redirect(order.course)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def demo_checkout(request: HttpRequest, number: str) -> HttpResponse:
+    """The demo's test-payment page; absent unless DEBUG is on and Stripe has no key."""
+    if not payments.demo_enabled():
+        raise Http404
+    order = get_object_or_404(Order, number=number, user=request.user, gateway=Gateway.DEMO)
+    if request.method == "POST":
+        services.demo_payment_complete(order=order)
+        messages.success(
+            request, f"Test payment received. You are enrolled in “{order.course_title}”."
+        )
+        return redirect("enrollment:my_courses")
+    return render(request, "enrollment/demo_checkout.html", {"order": order})
+
+
+@login_required
+@require_GET
+def my_courses(request: HttpRequest) -> HttpResponse:
+    enrollments = Enrollment.objects.active_for(request.user)
+    return render(request, "enrollment/my_courses.html", {"enrollments": enrollments})
+
+
+@login_required
+@require_GET
+def order_list(request: HttpRequest) -> HttpResponse:
+    orders = Order.objects.for_user(request.user).exclude(status=OrderStatus.PENDING)
+    return render(request, "enrollment/order_list.html", {"orders": orders})
+
+
+@login_required
+@require_GET
+def order_detail(request: HttpRequest, number: str) -> HttpResponse:
+    """The receipt, printable, with the refund request form and its status."""
+    order = get_object_or_404(
+        Order.objects.select_related("course", "user").prefetch_related(
+            "refunds", "refund_requests"
+        ),
+        number=number,
+        user=request.user,
+    )
+    return render(
+        request,
+        "enrollment/order_detail.html",
+        {
+            "order": order,
+            "policies": ProgramPolicies.current(),
+            "seller_address": settings.SELLER_ADDRESS,
+            "refund_rule": services.refund_rule_text(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def refund_request(request: HttpRequest, number: str) -> HttpResponse:
+    order = get_object_or_404(Order, number=number, user=request.user)
+    try:
+        requested = services.refund_request_create(
+            order=order, user=request.user, reason=request.POST.get("reason", "")[:2000]
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(order)
+    if requested.status == requested.Status.APPROVED:
+        messages.success(
+            request, "Your order was refunded. The refund reaches your card in 5 to 10 days."
+        )
+    else:
+        messages.success(
+            request, "We received your refund request and will answer within two business days."
+        )
+    return redirect(order)
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request: HttpRequest) -> HttpResponse:
+    """Stripe's events: verified, stored once, dispatched by type (services.EVENT_HANDLERS)."""
+    try:
+        event = payments.stripe_gateway.webhook_event_construct(
+            request.body, request.headers.get("Stripe-Signature")
+        )
+    except payments.stripe_gateway.SignatureVerificationError:
+        return HttpResponseBadRequest("Invalid signature.")
+    except ValueError:
+        return HttpResponseBadRequest("Invalid payload.")
+    return JsonResponse({"received": True, "outcome": services.stripe_event_process(event)})
