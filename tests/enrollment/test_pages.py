@@ -110,3 +110,12 @@ def test_order_admin_page_shows_history_and_refunds(client, director, paid_order
     response = client.get(reverse("admin:enrollment_order_change", args=[paid_order.pk]))
     assert response.status_code == HTTPStatus.OK
     assert b"partially_refunded" in response.content or b"Partially refunded" in response.content
+
+
+def test_course_page_states_the_refund_rule_and_its_window(client, course, settings):
+    assert b"full refund at any time" in client.get(course.get_absolute_url()).content
+    settings.REFUND_WINDOW_DAYS = 30
+    course.save()  # clears the page cache, as any catalog edit does
+    assert (
+        b"full refund within 30 days of purchase" in client.get(course.get_absolute_url()).content
+    )
