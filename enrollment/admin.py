@@ -40,6 +40,11 @@ def refund_with_confirmation(
 ) -> HttpResponse | None:
     """Admin action body: a confirmation page, then one refund per order via services."""
     form = RefundConfirmForm(request.POST if "confirm" in request.POST else None)
+    if form.is_bound and form.is_valid() and form.cleaned_data["amount"]:
+        for order in orders:
+            if form.cleaned_data["amount"] * 100 > order.refundable_cents:
+                left = money(order.refundable_cents, order.currency)
+                form.add_error("amount", f"{order.number} has {left} left to refund.")
     if form.is_bound and form.is_valid():
         amount = form.cleaned_data["amount"]
         for order in orders:
@@ -67,7 +72,7 @@ def refund_with_confirmation(
         "admin/enrollment/refund_confirmation.html",
         {
             **modeladmin.admin_site.each_context(request),
-            "title": "Refund orders",
+            "title": f"Refund {len(orders)} order{'s' if len(orders) != 1 else ''}",
             "orders": orders,
             "form": form,
             "action": request.POST.get("action"),
@@ -132,6 +137,7 @@ class OrderAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = [RefundInline, OrderStatusChangeInline]
     actions = ["refund_orders"]
+    view_on_site = False  # the receipt page is the buyer's own
     readonly_fields = [
         f.name for f in Order._meta.fields if f.name not in {"needs_attention", "attention_note"}
     ]
@@ -167,6 +173,9 @@ class RefundRequestAdmin(admin.ModelAdmin):
         "created_at",
     ]
     actions = ["approve_and_refund", "decline"]
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

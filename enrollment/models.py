@@ -65,14 +65,14 @@ class Order(models.Model):
     gateway = models.CharField(max_length=10, choices=Gateway.choices)
     # What the buyer saw and agreed to.
     course_title = models.CharField(max_length=200)
-    price_cents = models.PositiveIntegerField()
+    price_cents = models.PositiveIntegerField("price (cents)")
     currency = models.CharField(max_length=3)
-    ce_credits = models.DecimalField(max_digits=4, decimal_places=1)
+    ce_credits = models.DecimalField("CE credits", max_digits=4, decimal_places=1)
     credit_type = models.CharField(max_length=200)
     refund_policy = models.TextField(blank=True)
     # What the payment provider reported.
-    amount_paid_cents = models.PositiveIntegerField(default=0)
-    amount_refunded_cents = models.PositiveIntegerField(default=0)
+    amount_paid_cents = models.PositiveIntegerField("paid (cents)", default=0)
+    amount_refunded_cents = models.PositiveIntegerField("refunded (cents)", default=0)
     stripe_checkout_session_id = models.CharField(
         max_length=255, unique=True, null=True, blank=True
     )
@@ -218,7 +218,7 @@ class Refund(models.Model):
         CANCELED = "canceled", "Canceled"
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
-    amount_cents = models.PositiveIntegerField()
+    amount_cents = models.PositiveIntegerField("amount (cents)")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     stripe_refund_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     reason = models.TextField(blank=True)

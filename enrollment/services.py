@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
@@ -19,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses.models import Course, ProgramPolicies
+from courses.templatetags.catalog import money
 
 from . import payments
 from .models import (
@@ -87,8 +89,15 @@ def order_start(*, user, course: Course) -> Order:
     """A pending order with a snapshot of what the learner is buying.
 
     A second press of Buy within the hour, for the same price, reuses the pending order,
-    and with it (through Stripe's idempotency key) the same Checkout Session.
+    and with it (through Stripe's idempotency key) the same Checkout Session. The
+    learner's row is locked so that concurrent presses see each other's order.
     """
+    with transaction.atomic():
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        return _order_start_locked(user=user, course=course)
+
+
+def _order_start_locked(*, user, course: Course) -> Order:
     recent = (
         Order.objects.filter(
             user=user,
@@ -234,13 +243,26 @@ def payment_record(
 def _enroll(order: Order) -> Enrollment:
     existing = Enrollment.objects.active().filter(user=order.user, course=order.course).first()
     if existing is not None:
-        # Paid twice for a course already owned (two tabs, two sessions): keep one
-        # enrollment and flag the second payment for the director to refund.
-        order.needs_attention = True
+        # Paid twice for a course already owned (two tabs, two devices): keep the one
+        # enrollment and give the second payment back, automatically and in full.
         order.attention_note += f"\nPaid while already enrolled through {existing.order}."
-        order.save(update_fields=["needs_attention", "attention_note", "updated_at"])
+        order.save(update_fields=["attention_note", "updated_at"])
+        transaction.on_commit(lambda: _refund_duplicate_payment(order.pk, existing.order))
         return existing
     return Enrollment.objects.create(user=order.user, course=order.course, order=order)
+
+
+def _refund_duplicate_payment(order_id: int, kept: Order) -> None:
+    order = Order.objects.get(pk=order_id)
+    try:
+        order_refund(
+            order=order,
+            reason=f"Duplicate payment: the course was already bought with order {kept}.",
+            actor=Actor.SYSTEM,
+        )
+    except RefundError:
+        logger.exception("Could not refund duplicate payment %s", order.number)
+        Order.objects.filter(pk=order_id).update(needs_attention=True)
 
 
 def order_close_unpaid(
@@ -301,7 +323,7 @@ def order_refund(
             raise RefundError(f"Order {order.number} has nothing left to refund.")
         if not 0 < amount <= available:
             raise RefundError(
-                f"A refund on {order.number} must be between 1 and {available} cents."
+                f"A refund on {order.number} can be at most {money(available, order.currency)}."
             )
         full = amount == available
         refund = Refund.objects.create(

@@ -77,6 +77,10 @@ def demo_checkout(request: HttpRequest, number: str) -> HttpResponse:
     if not payments.demo_enabled():
         raise Http404
     order = get_object_or_404(Order, number=number, user=request.user, gateway=Gateway.DEMO)
+    owned = Enrollment.objects.active_for(request.user).filter(course=order.course).exists()
+    if owned and not order.is_paid:
+        messages.info(request, f"You already have “{order.course_title}”; nothing was charged.")
+        return redirect("enrollment:my_courses")
     if request.method == "POST":
         services.demo_payment_complete(order=order)
         messages.success(
@@ -134,7 +138,9 @@ def refund_request(request: HttpRequest, number: str) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(order)
-    if requested.status == requested.Status.APPROVED:
+    if requested.status == requested.Status.APPROVED and order.gateway == Gateway.DEMO:
+        messages.success(request, "Your order was refunded (test payment: no money moves).")
+    elif requested.status == requested.Status.APPROVED:
         messages.success(
             request, "Your order was refunded. The refund reaches your card in 5 to 10 days."
         )

@@ -67,7 +67,7 @@ def test_learner_buys_the_course_with_stripe_checkout_then_gets_a_refund(
     assert not Enrollment.objects.get().is_active
 
     page.get_by_role("link", name="My courses").click()
-    expect(page.get_by_text("You have no courses yet")).to_be_visible()
+    expect(page.get_by_text("You have no active courses")).to_be_visible()
     page.goto(f"/courses/{SEED_SLUG}/")
     expect(page.get_by_role("link", name=re.compile("Buy this course"))).to_be_visible()
 

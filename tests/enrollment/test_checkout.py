@@ -183,3 +183,56 @@ def test_demo_gateway_does_not_exist_with_stripe_keys(client, learner, course, f
     assert client.post(url).status_code == HTTPStatus.NOT_FOUND
     order.refresh_from_db()
     assert order.status == OrderStatus.PENDING
+
+
+def test_a_second_payment_for_an_owned_course_is_refunded_automatically(
+    client, paid_order, fake_stripe, django_capture_on_commit_callbacks
+):
+    from enrollment import services
+
+    second = Order.objects.create(
+        user=paid_order.user,
+        course=paid_order.course,
+        gateway="stripe",
+        course_title=paid_order.course_title,
+        price_cents=paid_order.price_cents,
+        currency="USD",
+        ce_credits=paid_order.ce_credits,
+        credit_type=paid_order.credit_type,
+    )
+    services.checkout_begin(order=second)
+    second.refresh_from_db()
+    session = fake_stripe.pay(second.stripe_checkout_session_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.checkout_session_fulfil(session=session, actor="webhook")
+    second.refresh_from_db()
+    assert second.status == OrderStatus.REFUNDED
+    assert "already bought" in second.refunds.get().reason
+    assert Enrollment.objects.active().get().order == paid_order
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_buy_presses_open_one_order(learner, course, fake_stripe):
+    import threading
+
+    from django.db import connection
+    from django.test import Client
+
+    barrier = threading.Barrier(4)
+
+    def press():
+        client = Client()
+        client.force_login(learner)
+        barrier.wait()
+        try:
+            client.post(checkout_url(course))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=press) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert Order.objects.count() == 1
+    assert len(fake_stripe.sessions) == 1

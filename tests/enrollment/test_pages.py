@@ -16,7 +16,7 @@ def test_my_courses_lists_active_enrollments_only(client, paid_order, fake_strip
     services.order_refund(order=paid_order, reason="x", actor="director")
     response = client.get(reverse("enrollment:my_courses"))
     assert paid_order.course.title.encode() not in response.content
-    assert b"You have no courses yet" in response.content
+    assert b"You have no active courses" in response.content
 
 
 def test_receipt_shows_what_a_receipt_needs(client, paid_order, settings):

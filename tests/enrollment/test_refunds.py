@@ -259,3 +259,23 @@ def test_refunded_learner_can_buy_again(client, paid_order, fake_stripe):
     response = client.post(reverse("enrollment:checkout", args=[paid_order.course.slug]))
     assert response.status_code == HTTPStatus.FOUND
     assert Order.objects.count() == 2
+
+
+def test_admin_refund_larger_than_what_remains_keeps_the_form_with_an_error(
+    client, director, paid_order, fake_stripe
+):
+    client.force_login(director)
+    response = client.post(
+        reverse("admin:enrollment_order_changelist"),
+        {
+            "action": "refund_orders",
+            "_selected_action": [paid_order.pk],
+            "confirm": "yes",
+            "reason": "Too much",
+            "amount": "100.00",
+        },
+    )
+    assert response.status_code == HTTPStatus.OK
+    assert b"has $49.00 left to refund" in response.content
+    assert b"Too much" in response.content
+    assert not Refund.objects.exists()
