@@ -9,14 +9,17 @@ from django.forms import BaseInlineFormSet, Textarea
 from django.http import HttpRequest
 
 from .models import (
+    AudioTrack,
     Course,
     CourseInstructor,
     Instructor,
     LearningObjective,
     Program,
     ProgramPolicies,
+    Section,
+    Video,
 )
-from .services import course_publish, course_unpublish
+from .services import audio_track_read_duration, course_publish, course_unpublish
 from .templatetags.catalog import money
 
 
@@ -85,6 +88,7 @@ class CourseAdminForm(forms.ModelForm):
             "format_summary",
             "schedule",
             "conflict_of_interest",
+            "require_all_sections",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -95,6 +99,60 @@ class CourseAdminForm(forms.ModelForm):
     def save(self, commit: bool = True) -> Course:
         self.instance.price_cents = int(self.cleaned_data["price"] * 100)
         return super().save(commit=commit)
+
+
+class SectionInline(admin.StackedInline):
+    model = Section
+    extra = 0
+    fields = ["order", "title", "body"]
+    ordering = ["order", "pk"]
+
+
+class AccessibleMediaFormSet(BaseInlineFormSet):
+    """A published course's audio needs a transcript and its video captions (WCAG 1.2)."""
+
+    required_field = ""
+    message = ""
+
+    def clean(self) -> None:
+        super().clean()
+        if self.instance.status != Course.Status.PUBLISHED:
+            return
+        for form in self.forms:
+            data = form.cleaned_data
+            if data and not data.get("DELETE") and not data.get(self.required_field):
+                form.add_error(self.required_field, self.message)
+
+
+class AudioFormSet(AccessibleMediaFormSet):
+    required_field = "transcript"
+    message = "A published course needs a transcript for every audio track."
+
+
+class VideoFormSet(AccessibleMediaFormSet):
+    required_field = "captions"
+    message = "A published course needs WebVTT captions for every video."
+
+
+class AudioTrackInline(admin.StackedInline):
+    model = AudioTrack
+    formset = AudioFormSet
+    extra = 0
+    fields = ["order", "title", "section", "file", "duration_seconds", "transcript"]
+    readonly_fields = ["duration_seconds"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "section":
+            course_id = request.resolver_match.kwargs.get("object_id")
+            kwargs["queryset"] = Section.objects.filter(course_id=course_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class VideoInline(admin.StackedInline):
+    model = Video
+    formset = VideoFormSet
+    extra = 0
+    fields = ["order", "title", "file", "poster", "captions", "captions_language", "transcript"]
 
 
 @admin.register(Course)
@@ -114,7 +172,13 @@ class CourseAdmin(admin.ModelAdmin):
     search_fields = ["title", "slug", "summary", "objectives__text"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["published_at", "created_at", "updated_at"]
-    inlines = [LearningObjectiveInline, CourseInstructorInline]
+    inlines = [
+        LearningObjectiveInline,
+        CourseInstructorInline,
+        SectionInline,
+        AudioTrackInline,
+        VideoInline,
+    ]
     actions = ["publish_courses", "unpublish_courses"]
     date_hierarchy = "created_at"
     list_per_page = 50
@@ -123,6 +187,7 @@ class CourseAdmin(admin.ModelAdmin):
         (None, {"fields": ["title", "slug", "status", "published_at", "summary", "description"]}),
         ("Image", {"fields": ["image", "image_alt"]}),
         ("Price and credits", {"fields": ["price", "currency", "ce_credits", "credit_type"]}),
+        ("Post-test", {"fields": ["require_all_sections"]}),
         (
             "Course facts",
             {
@@ -148,6 +213,12 @@ class CourseAdmin(admin.ModelAdmin):
     @admin.display(description="objectives", ordering="_objectives")
     def objective_count(self, obj: Course) -> int:
         return obj._objectives
+
+    def save_formset(self, request, form, formset, change) -> None:
+        super().save_formset(request, form, formset, change)
+        if formset.model is AudioTrack:
+            for track in formset.new_objects + [obj for obj, _ in formset.changed_objects]:
+                audio_track_read_duration(track=track)
 
     def save_model(self, request, obj: Course, form, change) -> None:
         if obj.status == Course.Status.PUBLISHED:

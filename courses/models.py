@@ -1,10 +1,12 @@
 from decimal import Decimal
 
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import FileExtensionValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
+
+from .storage import private_storage
 
 
 class Level(models.TextChoices):
@@ -140,6 +142,11 @@ class Course(models.Model):
     instructors = models.ManyToManyField(
         Instructor, through="CourseInstructor", related_name="courses"
     )
+    require_all_sections = models.BooleanField(
+        "require every section before the post-test",
+        default=True,
+        help_text="The post-test opens only after the learner completes every section.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -261,3 +268,89 @@ class ProgramPolicies(models.Model):
     @classmethod
     def current(cls) -> "ProgramPolicies | None":
         return cls.objects.filter(pk=1).first()
+
+
+class Section(models.Model):
+    """A part of the course manuscript, written by the director in Markdown."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="sections")
+    order = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(max_length=200)
+    body = models.TextField(
+        help_text="Markdown: ## headings, lists, > quotes, tables and footnotes ([^1])."
+    )
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(title=""), name="section_title_not_empty")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def body_html(self):
+        from .markdown import render_markdown
+
+        return render_markdown(self.body)
+
+
+class AudioTrack(models.Model):
+    """An audio file of the course, with the transcript WCAG 1.2.1 asks for."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="audio_tracks")
+    section = models.ForeignKey(
+        Section,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audio_tracks",
+        help_text="The manuscript section this recording goes with, if any.",
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(max_length=200)
+    file = models.FileField(
+        upload_to="audio/",
+        storage=private_storage,
+        validators=[FileExtensionValidator(["mp3", "m4a", "ogg", "oga", "opus", "wav"])],
+    )
+    duration_seconds = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    transcript = models.TextField(
+        blank=True, help_text="Required before the course can be published."
+    )
+
+    class Meta:
+        ordering = ["order", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Video(models.Model):
+    """A video of the course (the instructor's intro), with captions (WCAG 1.2.2)."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="videos")
+    order = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(max_length=200)
+    file = models.FileField(
+        upload_to="video/",
+        storage=private_storage,
+        validators=[FileExtensionValidator(["mp4", "webm", "m4v"])],
+    )
+    poster = models.ImageField(upload_to="video/posters/", storage=private_storage, blank=True)
+    captions = models.FileField(
+        upload_to="video/captions/",
+        storage=private_storage,
+        blank=True,
+        validators=[FileExtensionValidator(["vtt"])],
+        help_text="WebVTT captions. Required before the course can be published.",
+    )
+    captions_language = models.CharField(max_length=12, default="en")
+    transcript = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["order", "pk"]
+
+    def __str__(self) -> str:
+        return self.title

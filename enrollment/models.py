@@ -2,10 +2,11 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
-from courses.models import Course
+from courses.models import Course, Section
 
 
 def new_order_number() -> str:
@@ -164,6 +165,26 @@ class EnrollmentQuerySet(models.QuerySet):
             return self.none()
         return self.active().filter(user=user).select_related("course").order_by("-created_at")
 
+    def with_progress(self) -> "EnrollmentQuerySet":
+        """Annotate sections_total and sections_done (two subqueries, no N+1)."""
+        total = (
+            Section.objects.filter(course=OuterRef("course"))
+            .order_by()
+            .values("course")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        done = (
+            SectionProgress.objects.filter(enrollment=OuterRef("pk"))
+            .order_by()
+            .values("enrollment")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(
+            sections_total=Coalesce(Subquery(total), 0), sections_done=Coalesce(Subquery(done), 0)
+        )
+
 
 class Enrollment(models.Model):
     """A learner's access to a course. Revoked (never deleted) when refunded."""
@@ -181,6 +202,9 @@ class Enrollment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoke_reason = models.CharField(max_length=500, blank=True)
+    last_section = models.ForeignKey(
+        Section, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     objects = EnrollmentQuerySet.as_manager()
 
@@ -206,6 +230,24 @@ class Enrollment(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+
+class SectionProgress(models.Model):
+    """A section the learner has finished reading."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="progress")
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="+")
+    completed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment", "section"], name="one_progress_row_per_section"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment}: {self.section}"
 
 
 class Refund(models.Model):

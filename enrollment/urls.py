@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import player, views
 
 app_name = "enrollment"
 
@@ -14,4 +14,9 @@ urlpatterns = [
     path("my/orders/<str:number>/", views.order_detail, name="order"),
     path("my/orders/<str:number>/refund/", views.refund_request, name="refund_request"),
     path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
+    path("learn/<slug:slug>/", player.course_home, name="course_home"),
+    path("learn/<slug:slug>/sections/<int:pk>/", player.section_view, name="section"),
+    path("learn/<slug:slug>/sections/<int:pk>/done/", player.section_done, name="section_done"),
+    path("learn/<slug:slug>/videos/<int:pk>/", player.video_view, name="video"),
+    path("learn/<slug:slug>/media/<str:kind>/<int:pk>/", player.media, name="media"),
 ]

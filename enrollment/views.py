@@ -24,7 +24,7 @@ def checkout(request: HttpRequest, slug: str) -> HttpResponse:
     course = get_object_or_404(Course.objects.published(), slug=slug)
     if Enrollment.objects.active_for(request.user).filter(course=course).exists():
         messages.info(request, f"You already have “{course.title}”.")
-        return redirect("enrollment:my_courses")
+        return redirect("enrollment:course_home", slug=course.slug)
     if request.method == "GET":
         return render(
             request,
@@ -93,7 +93,7 @@ def demo_checkout(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 @require_GET
 def my_courses(request: HttpRequest) -> HttpResponse:
-    enrollments = Enrollment.objects.active_for(request.user)
+    enrollments = Enrollment.objects.active_for(request.user).with_progress()
     return render(request, "enrollment/my_courses.html", {"enrollments": enrollments})
 
 

@@ -24,6 +24,7 @@ TEST_ENV = {
     "STRIPE_API_BASE": "http://127.0.0.1:12111",
     "STATIC_ROOT": os.path.join(_TMP, "static"),
     "MEDIA_ROOT": os.path.join(_TMP, "media"),
+    "PRIVATE_MEDIA_ROOT": os.path.join(_TMP, "private_media"),
     "DJANGO_LOG_LEVEL": "WARNING",
 }
 

@@ -34,6 +34,15 @@ def credits(value) -> str:
 
 
 @register.filter
+def duration(seconds: int | None) -> str:
+    """95 -> "1:35"."""
+    if seconds is None:
+        return ""
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{minutes}:{rest:02d}"
+
+
+@register.filter
 def paragraphs(text: str) -> SafeString:
     """Plain text from admin, escaped, with blank lines as paragraphs."""
     return mark_safe(linebreaks(text or "", autoescape=True))  # noqa: S308 - input escaped

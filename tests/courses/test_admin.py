@@ -26,6 +26,9 @@ def inline(prefix: str, rows: list[dict]) -> dict:
     return data
 
 
+NO_MEDIA = {**inline("sections", []), **inline("audio_tracks", []), **inline("videos", [])}
+
+
 def test_director_creates_and_publishes_a_course(client, director, policies):
     instructor = InstructorFactory(name="Michael J. Gerson")
     client.force_login(director)
@@ -46,6 +49,7 @@ def test_director_creates_and_publishes_a_course(client, director, policies):
         "conflict_of_interest": "None.",
         **inline("objectives", [{"order": "1", "text": "list"}, {"order": "2", "text": "name"}]),
         **inline("course_instructors", [{"order": "1", "instructor": str(instructor.pk)}]),
+        **NO_MEDIA,
     }
     response = client.post(reverse("admin:courses_course_add"), data)
     assert response.status_code == HTTPStatus.FOUND, response.context["adminform"].errors
@@ -77,6 +81,7 @@ def test_a_course_without_objectives_or_instructor_cannot_be_published(client, d
         "conflict_of_interest": "None.",
         **inline("objectives", []),
         **inline("course_instructors", []),
+        **NO_MEDIA,
     }
     response = client.post(reverse("admin:courses_course_add"), data)
     assert response.status_code == HTTPStatus.OK

@@ -73,7 +73,7 @@ def test_owner_sees_continue_course_and_cannot_buy_again(client, paid_order):
     assert b"Continue course" in page.content
     assert b"Buy this course" not in page.content
     response = client.post(checkout_url(paid_order.course))
-    assert response["Location"] == reverse("enrollment:my_courses")
+    assert response["Location"] == reverse("enrollment:course_home", args=[paid_order.course.slug])
     assert Order.objects.count() == 1
 
 

@@ -7,6 +7,7 @@ The seed course's facts (title, price, credits, level, objectives, instructor) c
 import io
 import os
 from decimal import Decimal
+from pathlib import Path
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -17,6 +18,7 @@ from PIL import Image, ImageDraw
 
 from accounts.models import User
 from courses.models import (
+    AudioTrack,
     Course,
     CourseInstructor,
     Instructor,
@@ -24,7 +26,13 @@ from courses.models import (
     Level,
     Program,
     ProgramPolicies,
+    Section,
+    Video,
 )
+from courses.services import audio_track_read_duration
+from courses.storage import private_storage
+
+MEDIA_DIR = Path(__file__).resolve().parents[2] / "demo_media"
 
 SEED_SLUG = "psychodynamics-of-the-therapeutic-relationship"
 
@@ -266,6 +274,7 @@ class Command(BaseCommand):
                 },
             )
             program.courses.add(seed)
+            self._content(seed)
             for sample in SAMPLE_COURSES:
                 facts = {
                     **SEED_COURSE,
@@ -290,6 +299,52 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         for role, data in DEMO_ACCOUNTS.items():
             self.stdout.write(f"  {role:<8} {data['email']} / {data['password']}")
+
+    def _content(self, course: Course) -> None:
+        """Sample manuscript, narrated audio with transcripts, a captioned intro video."""
+        course.sections.all().delete()
+        course.audio_tracks.all().delete()
+        course.videos.all().delete()
+        sections = {}
+        for order, path in enumerate(sorted((MEDIA_DIR / "sections").glob("*.md")), start=1):
+            title, _, body = path.read_text().partition("\n")
+            sections[path.stem.split("-", 1)[1]] = Section.objects.create(
+                course=course, order=order, title=title.lstrip("# ").strip(), body=body.strip()
+            )
+        for order, stem in enumerate(["alliance", "transference"], start=1):
+            heading, _, transcript = (
+                (MEDIA_DIR / f"{stem}.txt").read_text().partition("\nTRANSCRIPT\n")
+            )
+            track = AudioTrack.objects.create(
+                course=course,
+                section=sections[stem],
+                order=order,
+                title=heading.strip(),
+                file=self._private_file(f"{stem}.mp3", "audio"),
+                transcript=transcript.strip(),
+            )
+            audio_track_read_duration(track=track)
+        captions = (MEDIA_DIR / "intro.vtt").read_text()
+        Video.objects.create(
+            course=course,
+            title="Opening remarks (sample video)",
+            file=self._private_file("intro.mp4", "video"),
+            poster=self._private_file("intro-poster.jpg", "video/posters"),
+            captions=self._private_file("intro.vtt", "video/captions"),
+            transcript=" ".join(
+                line
+                for line in captions.splitlines()[1:]
+                if line and "-->" not in line and not line.isdigit()
+            ),
+        )
+
+    def _private_file(self, filename: str, folder: str) -> str:
+        storage = private_storage()
+        name = f"{folder}/demo-{filename}"
+        if not storage.exists(name):
+            with (MEDIA_DIR / filename).open("rb") as source:
+                storage.save(name, source)
+        return name
 
     def _instructor(self, slug: str, data: dict) -> Instructor:
         instructor, _ = Instructor.objects.update_or_create(slug=slug, defaults=data)

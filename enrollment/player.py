@@ -1,0 +1,140 @@
+"""The course player: course home, manuscript reader, video page and protected media.
+
+Every view here answers only to a learner with an active enrollment (or staff): the
+signed-out get the sign-in page, everyone else a 404 that reveals nothing.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from courses.models import AudioTrack, Course, Section, Video
+
+from . import services
+from .media import serve_private_file
+from .models import Enrollment, SectionProgress
+
+
+def _access(request: HttpRequest, slug: str) -> tuple[Course, Enrollment | None]:
+    course = get_object_or_404(Course, slug=slug)
+    enrollment = (
+        Enrollment.objects.active()
+        .select_related("course")
+        .filter(user=request.user, course=course)
+        .first()
+    )
+    if enrollment is None and not request.user.is_staff:
+        raise Http404
+    return course, enrollment
+
+
+def _done_ids(enrollment: Enrollment | None) -> set[int]:
+    if enrollment is None:
+        return set()
+    return set(
+        SectionProgress.objects.filter(enrollment=enrollment).values_list("section_id", flat=True)
+    )
+
+
+@login_required
+@require_GET
+def course_home(request: HttpRequest, slug: str) -> HttpResponse:
+    course, enrollment = _access(request, slug)
+    sections = list(course.sections.all())
+    done = _done_ids(enrollment)
+    resume = None
+    if enrollment is not None and enrollment.last_section_id:
+        resume = next((s for s in sections if s.pk == enrollment.last_section_id), None)
+    if resume is None:
+        resume = next((s for s in sections if s.pk not in done), sections[0] if sections else None)
+    return render(
+        request,
+        "enrollment/player/home.html",
+        {
+            "course": course,
+            "enrollment": enrollment,
+            "sections": sections,
+            "done": done,
+            "resume": resume,
+            "audio_tracks": course.audio_tracks.all(),
+            "videos": course.videos.all(),
+            "test_unlocked": enrollment is not None
+            and services.post_test_unlocked(enrollment=enrollment),
+        },
+    )
+
+
+@login_required
+@require_GET
+def section_view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    course, enrollment = _access(request, slug)
+    sections = list(course.sections.all())
+    index = next((i for i, s in enumerate(sections) if s.pk == pk), None)
+    if index is None:
+        raise Http404
+    section = sections[index]
+    services.section_visit(enrollment=enrollment, section=section)
+    return render(
+        request,
+        "enrollment/player/section.html",
+        {
+            "course": course,
+            "enrollment": enrollment,
+            "section": section,
+            "position": index + 1,
+            "count": len(sections),
+            "previous": sections[index - 1] if index else None,
+            "next": sections[index + 1] if index + 1 < len(sections) else None,
+            "audio_tracks": section.audio_tracks.all(),
+            "is_done": section.pk in _done_ids(enrollment),
+        },
+    )
+
+
+@login_required
+@require_POST
+def section_done(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    course, enrollment = _access(request, slug)
+    section = get_object_or_404(Section, pk=pk, course=course)
+    if enrollment is not None:
+        services.section_complete(enrollment=enrollment, section=section)
+    ids = list(course.sections.values_list("pk", flat=True))
+    position = ids.index(section.pk)
+    if position + 1 < len(ids):
+        return redirect("enrollment:section", slug=slug, pk=ids[position + 1])
+    return redirect("enrollment:course_home", slug=slug)
+
+
+@login_required
+@require_GET
+def video_view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    course, enrollment = _access(request, slug)
+    video = get_object_or_404(Video, pk=pk, course=course)
+    return render(
+        request,
+        "enrollment/player/video.html",
+        {"course": course, "enrollment": enrollment, "video": video},
+    )
+
+
+MEDIA_KINDS = {
+    "audio": (AudioTrack, "file"),
+    "video": (Video, "file"),
+    "poster": (Video, "poster"),
+    "captions": (Video, "captions"),
+}
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def media(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpResponse:
+    """A course file, to an enrolled learner or staff only, with HTTP Range support."""
+    if kind not in MEDIA_KINDS:
+        raise Http404
+    course, _ = _access(request, slug)
+    model, field = MEDIA_KINDS[kind]
+    stored = getattr(get_object_or_404(model, pk=pk, course=course), field)
+    if not stored:
+        raise Http404
+    return serve_private_file(request, stored.storage, stored.name)
