@@ -47,6 +47,7 @@ test: install-dev lint
 
 bench: install-dev
 	$(BIN)/python bench/catalog_rps.py
+	$(BIN)/python bench/media_serve.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -45,6 +45,7 @@ def environment(db_name: str, tmp: str) -> dict[str, str]:
         "STRIPE_WEBHOOK_SECRET": "whsec_bench",
         "STATIC_ROOT": os.path.join(tmp, "static"),
         "MEDIA_ROOT": os.path.join(tmp, "media"),
+        "PRIVATE_MEDIA_ROOT": os.path.join(tmp, "private"),
         "DJANGO_LOG_LEVEL": "WARNING",
         "GUNICORN_ACCESSLOG": "",
     }

@@ -36,3 +36,16 @@ def test_seed_demo_refuses_to_run_in_production(db):
     with pytest.raises(CommandError, match="DJANGO_DEBUG"):
         call_command("seed_demo", stdout=io.StringIO())
     assert not User.objects.exists()
+
+
+def test_seed_demo_gives_the_seed_course_playable_accessible_content(seeded):
+    from courses.services import course_publish_blockers
+
+    course = Course.objects.get(slug=SEED_SLUG)
+    assert course.sections.count() == 5
+    tracks = list(course.audio_tracks.all())
+    assert len(tracks) == 2
+    assert all(t.transcript and t.duration_seconds for t in tracks)
+    video = course.videos.get()
+    assert video.captions.storage.exists(video.captions.name)
+    assert course_publish_blockers(course=course) == []
