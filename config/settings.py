@@ -67,11 +67,13 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "allauth",
     "allauth.account",
     "accounts",
     "courses",
     "enrollment",
+    "testing",
 ]
 
 MIDDLEWARE = [
@@ -104,6 +106,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widget templates may be overridden in templates/ (the private file widget in admin).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # Database: PostgreSQL through DATABASE_URL in production and tests; the demo falls
 # back to an embedded SQLite file so that `make demo` needs no server.

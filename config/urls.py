@@ -24,6 +24,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("healthz", healthz, name="healthz"),
     path("", include("enrollment.urls")),
+    path("", include("testing.urls")),
     path("", include("courses.urls")),
 ]
 

@@ -101,6 +101,21 @@ class CourseAdminForm(forms.ModelForm):
         return super().save(commit=commit)
 
 
+class PrivateFileInput(forms.ClearableFileInput):
+    """Course files have no public URL, so the widget names the file instead of linking."""
+
+    template_name = "admin/widgets/private_file_input.html"
+
+    def is_initial(self, value) -> bool:
+        return bool(value and getattr(value, "name", ""))
+
+
+PRIVATE_FILE_WIDGETS = {
+    models.FileField: {"widget": PrivateFileInput},
+    models.ImageField: {"widget": PrivateFileInput},
+}
+
+
 class SectionInline(admin.StackedInline):
     model = Section
     extra = 0
@@ -140,6 +155,7 @@ class AudioTrackInline(admin.StackedInline):
     extra = 0
     fields = ["order", "title", "section", "file", "duration_seconds", "transcript"]
     readonly_fields = ["duration_seconds"]
+    formfield_overrides = PRIVATE_FILE_WIDGETS
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "section":
@@ -153,6 +169,7 @@ class VideoInline(admin.StackedInline):
     formset = VideoFormSet
     extra = 0
     fields = ["order", "title", "file", "poster", "captions", "captions_language", "transcript"]
+    formfield_overrides = PRIVATE_FILE_WIDGETS
 
 
 @admin.register(Course)

@@ -16,7 +16,7 @@ from email.utils import formatdate, parsedate_to_datetime
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.utils.http import quote_etag
+from django.utils.http import parse_etags, quote_etag
 
 CHUNK = 64 * 1024
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -87,7 +87,8 @@ def serve_private_file(request: HttpRequest, storage, name: str) -> HttpResponse
         "Accept-Ranges": "bytes",
         "ETag": etag,
         "Last-Modified": formatdate(stat.st_mtime, usegmt=True),
-        "Cache-Control": "private, max-age=3600",
+        # Revalidate on every use (cheap: ETag + 304) so that revoked access bites at once.
+        "Cache-Control": "private, no-cache",
         "X-Content-Type-Options": "nosniff",
         "Content-Disposition": "inline",
     }
@@ -96,7 +97,10 @@ def serve_private_file(request: HttpRequest, storage, name: str) -> HttpResponse
         response = HttpResponse(content_type=content_type, headers=headers)
         response["X-Accel-Redirect"] = settings.MEDIA_ACCEL_REDIRECT_PREFIX.rstrip("/") + "/" + name
         return response
-    if request.headers.get("If-None-Match") == etag:
+    if_none_match = request.headers.get("If-None-Match", "")
+    if if_none_match.strip() == "*" or etag in {
+        t.removeprefix("W/") for t in parse_etags(if_none_match)
+    }:
         return HttpResponse(status=304, headers=headers)
 
     byte_range = None
@@ -105,7 +109,11 @@ def serve_private_file(request: HttpRequest, storage, name: str) -> HttpResponse
         if if_range is None or _if_range_matches(if_range, etag, stat.st_mtime):
             byte_range = parse_range(request.headers["Range"], size)
     if byte_range == "unsatisfiable":
-        return HttpResponse(status=416, headers={**headers, "Content-Range": f"bytes */{size}"})
+        return HttpResponse(
+            status=416,
+            content_type="text/plain",
+            headers={**headers, "Content-Range": f"bytes */{size}"},
+        )
     if byte_range is None:
         start, length, status = 0, size, 200
     else:

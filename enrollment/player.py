@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from courses.models import AudioTrack, Course, Section, Video
 
 from . import services
+from .hooks import Step, completion_steps
 from .media import serve_private_file
 from .models import Enrollment, SectionProgress
 
@@ -48,16 +49,29 @@ def course_home(request: HttpRequest, slug: str) -> HttpResponse:
         resume = next((s for s in sections if s.pk == enrollment.last_section_id), None)
     if resume is None:
         resume = next((s for s in sections if s.pk not in done), sections[0] if sections else None)
+    checklist = []
+    if enrollment is not None:
+        checklist = completion_steps(enrollment)
+        checklist.insert(
+            0,
+            Step(
+                label="Study the course material",
+                done=bool(sections) and len(done) >= len(sections),
+                detail=f"{len(done)} of {len(sections)} sections completed",
+                order=10,
+            ),
+        )
     return render(
         request,
         "enrollment/player/home.html",
         {
+            "checklist": checklist,
             "course": course,
             "enrollment": enrollment,
             "sections": sections,
             "done": done,
             "resume": resume,
-            "audio_tracks": course.audio_tracks.all(),
+            "audio_tracks": course.audio_tracks.select_related("section"),
             "videos": course.videos.all(),
             "test_unlocked": enrollment is not None
             and services.post_test_unlocked(enrollment=enrollment),

@@ -120,3 +120,18 @@ def test_audio_duration_is_read_from_the_file():
     track.file.save("alliance.mp3", ContentFile((MEDIA_DIR / "alliance.mp3").read_bytes()))
     audio_track_read_duration(track=track)
     assert track.duration_seconds == 36
+
+
+@pytest.mark.django_db
+def test_director_opens_a_course_that_has_private_files(client, director, policies):
+    course = CourseFactory()
+    track = AudioTrack(course=course, title="Talk", transcript="t")
+    track.file.save("talk.mp3", ContentFile(b"x"), save=True)
+    video = Video(course=course, title="Intro")
+    video.file.save("intro.mp4", ContentFile(b"x"), save=False)
+    video.captions.save("intro.vtt", ContentFile(b"WEBVTT\n"), save=True)
+    client.force_login(director)
+    response = client.get(reverse("admin:courses_course_change", args=[course.pk]))
+    assert response.status_code == 200
+    assert track.file.name.encode() in response.content
+    assert b"served to enrolled learners only" in response.content

@@ -49,3 +49,15 @@ def test_seed_demo_gives_the_seed_course_playable_accessible_content(seeded):
     video = course.videos.get()
     assert video.captions.storage.exists(video.captions.name)
     assert course_publish_blockers(course=course) == []
+
+
+def test_seed_demo_has_a_question_for_every_objective_and_the_evaluation(seeded):
+    from testing.models import EvaluationItem, Question
+
+    course = Course.objects.get(slug=SEED_SLUG)
+    questions = Question.objects.filter(course=course)
+    assert questions.count() >= 10
+    assert set(questions.values_list("objective__order", flat=True)) == set(range(1, 11))
+    for question in questions:
+        assert question.choices.filter(is_correct=True).count() == 1
+    assert EvaluationItem.objects.filter(course=None, kind="rating").count() == 5

@@ -55,7 +55,7 @@ def test_enrolled_learner_reads_listens_and_watches(page, demo_data):
     page.get_by_role("button", name="Mark complete and continue").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Transference")
     page.get_by_role("link", name=re.compile("Psychodynamics of the Therapeutic")).click()
-    expect(page.get_by_text("1 of 5 sections completed")).to_be_visible()
+    expect(page.get_by_text("1 of 5 sections completed.")).to_be_visible()
     expect(page.get_by_role("link", name="Resume: Transference")).to_be_visible()
 
     page.get_by_role("link", name="Opening remarks (sample video)").click()

@@ -166,5 +166,5 @@ def test_player_pages_have_a_query_budget(client, paid_order, count, django_asse
         reverse("enrollment:section", args=[course.slug, sections[-1].pk]),
         reverse("enrollment:my_courses"),
     ]:
-        with django_assert_max_num_queries(9):
+        with django_assert_max_num_queries(12):
             assert client.get(url).status_code == HTTPStatus.OK

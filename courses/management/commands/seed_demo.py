@@ -275,6 +275,7 @@ class Command(BaseCommand):
             )
             program.courses.add(seed)
             self._content(seed)
+            self._post_test(seed)
             for sample in SAMPLE_COURSES:
                 facts = {
                     **SEED_COURSE,
@@ -337,6 +338,35 @@ class Command(BaseCommand):
                 if line and "-->" not in line and not line.isdigit()
             ),
         )
+
+    def _post_test(self, course: Course) -> None:
+        """Question bank, default test rules and the default evaluation items.
+
+        The testing app sits to the right of courses; the demo seeder is the one place
+        that fills every app, so it imports it here rather than at module level.
+        """
+        from courses.demo_media.questions import EVALUATION_ITEMS, QUESTIONS
+        from testing.models import Choice, EvaluationItem, Question, TestRules
+
+        TestRules.objects.get_or_create(course=course)
+        if course.questions.filter(answers__isnull=False).exists():
+            return  # keep a bank that learners have answered (history)
+        course.questions.all().delete()
+        objectives = {o.order: o for o in course.objectives.all()}
+        for order, (objective, text, correct, wrong) in enumerate(QUESTIONS, start=1):
+            question = Question.objects.create(
+                course=course, order=order, text=text, objective=objectives.get(objective)
+            )
+            Choice.objects.bulk_create(
+                Choice(question=question, order=i, text=choice, is_correct=i == 0)
+                for i, choice in enumerate([correct, *wrong])
+            )
+        for order, (kind, prompt) in enumerate(EVALUATION_ITEMS, start=1):
+            EvaluationItem.objects.update_or_create(
+                course=None,
+                prompt=prompt,
+                defaults={"kind": kind, "order": order, "required": kind == "rating"},
+            )
 
     def _private_file(self, filename: str, folder: str) -> str:
         storage = private_storage()

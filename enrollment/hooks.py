@@ -1,0 +1,26 @@
+"""Steps that apps to the right add to a learner's completion checklist.
+
+The course home shows the checklist; testing and certificates register providers in
+their AppConfig.ready(). This is one of the places where the dependency arrow turns
+around (DESIGN.md): enrollment never imports those apps.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Step:
+    label: str
+    done: bool
+    url: str = ""
+    detail: str = ""
+    order: int = 50
+
+
+completion_providers: list[Callable[..., list[Step]]] = []
+
+
+def completion_steps(enrollment) -> list[Step]:
+    steps = [step for provider in completion_providers for step in provider(enrollment)]
+    return sorted(steps, key=lambda step: step.order)

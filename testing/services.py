@@ -1,0 +1,260 @@
+"""Starting, answering, submitting and grading post-test attempts; the evaluation."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from random import Random, SystemRandom
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from enrollment.models import Enrollment
+from enrollment.services import post_test_unlocked
+
+from . import scoring
+from .models import (
+    Answer,
+    Attempt,
+    Choice,
+    EvaluationAnswer,
+    EvaluationItem,
+    EvaluationResponse,
+    Question,
+    TestRules,
+    TimeAccommodation,
+)
+
+# Answers that reach the server this long after the deadline still count (network lag).
+GRACE = timedelta(seconds=30)
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+class AttemptRefused(Exception):
+    """The learner may not start, answer or submit now; the message says why."""
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    allowed: bool
+    reason: str = ""
+    open_attempt: Attempt | None = None
+
+
+def rules_for(course) -> TestRules:
+    rules = getattr(course, "test_rules", None)
+    return rules if rules is not None else TestRules(course=course)
+
+
+def attempt_eligibility(*, enrollment: Enrollment, now=None) -> Eligibility:
+    now = now or timezone.now()
+    if not enrollment.is_active:
+        return Eligibility(False, "Your enrollment in this course is not active.")
+    attempts = list(enrollment.attempts.order_by("number"))
+    open_attempt = next((a for a in attempts if a.is_open), None)
+    if open_attempt is not None:
+        return Eligibility(True, open_attempt=open_attempt)
+    if any(a.passed for a in attempts):
+        return Eligibility(False, "You have passed the post-test.")
+    if not post_test_unlocked(enrollment=enrollment):
+        return Eligibility(False, "Complete every section of the course to open the post-test.")
+    rules = rules_for(enrollment.course)
+    if rules.max_attempts is not None and len(attempts) >= rules.max_attempts:
+        return Eligibility(
+            False,
+            f"You have used all {rules.max_attempts} attempts. Please contact the Director.",
+        )
+    if attempts and rules.wait_minutes:
+        ready = attempts[-1].submitted_at + timedelta(minutes=rules.wait_minutes)
+        if now < ready:
+            minutes = int((ready - now).total_seconds() // 60) + 1
+            return Eligibility(False, f"You can try again in {minutes} minute(s).")
+    if not Question.objects.active().filter(course=enrollment.course).exists():
+        return Eligibility(False, "The post-test for this course is not available yet.")
+    return Eligibility(True)
+
+
+def attempt_start(*, enrollment: Enrollment, rng: Random | None = None) -> Attempt:
+    """Start (or resume) an attempt; its questions and choice order are drawn once."""
+    with transaction.atomic():
+        enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+        eligibility = attempt_eligibility(enrollment=enrollment)
+        if eligibility.open_attempt is not None:
+            return eligibility.open_attempt
+        if not eligibility.allowed:
+            raise AttemptRefused(eligibility.reason)
+        rules = rules_for(enrollment.course)
+        questions = list(
+            Question.objects.active()
+            .filter(course=enrollment.course)
+            .order_by("order", "pk")
+            .values_list("pk", flat=True)
+        )
+        choices: dict[int, list[int]] = {qid: [] for qid in questions}
+        for qid, cid in Choice.objects.filter(question__in=questions).values_list(
+            "question_id", "pk"
+        ):
+            choices[qid].append(cid)
+        question_ids, choice_ids = scoring.draw(
+            question_ids=questions,
+            choices=choices,
+            count=rules.questions_per_attempt,
+            shuffle_questions=rules.shuffle_questions,
+            shuffle_choices=rules.shuffle_choices,
+            rng=rng or SystemRandom(),
+        )
+        deadline = None
+        if rules.time_limit_minutes:
+            extra = TimeAccommodation.objects.filter(enrollment=enrollment).first()
+            minutes = rules.time_limit_minutes + (extra.extra_minutes if extra else 0)
+            deadline = timezone.now() + timedelta(minutes=minutes)
+        return Attempt.objects.create(
+            enrollment=enrollment,
+            number=enrollment.attempts.count() + 1,
+            question_ids=question_ids,
+            choice_ids=choice_ids,
+            deadline=deadline,
+        )
+
+
+def _choice_for(attempt: Attempt, question_id: int, letter: str) -> int:
+    """The choice id behind a displayed letter; refuses anything not on this attempt."""
+    order = attempt.choice_ids.get(str(question_id))
+    if order is None:
+        raise ValidationError("That question is not part of this attempt.")
+    if len(letter) != 1 or letter not in LETTERS[: len(order)]:
+        raise ValidationError("That answer is not one of the choices offered.")
+    return order[LETTERS.index(letter)]
+
+
+def _accepts_answers(attempt: Attempt, now) -> bool:
+    return attempt.is_open and (attempt.deadline is None or now <= attempt.deadline + GRACE)
+
+
+def answers_save(*, attempt: Attempt, user, posted: dict[int, str]) -> int:
+    """Save the learner's answers so far (autosave). Returns how many were saved."""
+    if attempt.enrollment.user_id != user.pk:
+        raise AttemptRefused("This attempt is not yours.")
+    if not attempt.enrollment.is_active:
+        raise AttemptRefused("Your enrollment in this course is not active.")
+    if not _accepts_answers(attempt, timezone.now()):
+        raise AttemptRefused("This attempt no longer accepts answers.")
+    resolved = {qid: _choice_for(attempt, qid, letter) for qid, letter in posted.items()}
+    for qid, cid in resolved.items():
+        Answer.objects.update_or_create(
+            attempt=attempt, question_id=qid, defaults={"choice_id": cid}
+        )
+    return len(resolved)
+
+
+def attempt_submit(*, attempt: Attempt, user, posted: dict[int, str]) -> Attempt:
+    """Save the last answers and grade, once. A double or concurrent submit grades once."""
+    with transaction.atomic():
+        attempt = (
+            Attempt.objects.select_for_update(of=("self",))
+            .select_related("enrollment__course__test_rules")
+            .get(pk=attempt.pk)
+        )
+        if attempt.enrollment.user_id != user.pk:
+            raise AttemptRefused("This attempt is not yours.")
+        if not attempt.is_open:
+            return attempt
+        if not attempt.enrollment.is_active:
+            raise AttemptRefused("Your enrollment in this course is not active.")
+        now = timezone.now()
+        if _accepts_answers(attempt, now):
+            resolved = {qid: _choice_for(attempt, qid, letter) for qid, letter in posted.items()}
+        else:
+            resolved = {}  # time ran out: only the answers saved in time count
+            attempt.timed_out = True
+        return _grade(attempt, resolved, now)
+
+
+def _grade(attempt: Attempt, new_answers: dict[int, int], now) -> Attempt:
+    """Grade with a fixed number of queries, whatever the number of questions."""
+    existing = {a.question_id: a for a in attempt.answers.all()}
+    to_create = []
+    for qid, cid in new_answers.items():
+        if qid in existing:
+            existing[qid].choice_id = cid
+        else:
+            to_create.append(Answer(attempt=attempt, question_id=qid, choice_id=cid))
+    answers = {**existing, **{a.question_id: a for a in to_create}}
+    key = dict(
+        Choice.objects.filter(question_id__in=attempt.question_ids, is_correct=True).values_list(
+            "question_id", "pk"
+        )
+    )
+    result = scoring.grade(
+        question_ids=attempt.question_ids,
+        answers={qid: a.choice_id for qid, a in answers.items()},
+        key=key,
+        passing=rules_for(attempt.enrollment.course).passing_score,
+    )
+    for qid, answer in answers.items():
+        answer.is_correct = result.correct[qid]
+    Answer.objects.bulk_create(to_create)
+    if existing:
+        Answer.objects.bulk_update(existing.values(), ["choice", "is_correct"])
+    unanswered = [
+        Answer(attempt=attempt, question_id=qid, choice=None, is_correct=False)
+        for qid in attempt.question_ids
+        if qid not in answers
+    ]
+    Answer.objects.bulk_create(unanswered)
+    attempt.status = Attempt.Status.SUBMITTED
+    attempt.submitted_at = now
+    attempt.score = result.score
+    attempt.passed = result.passed
+    attempt.save()
+    return attempt
+
+
+def passed_attempt(enrollment: Enrollment) -> Attempt | None:
+    return enrollment.attempts.filter(passed=True).first()
+
+
+# --- evaluation ------------------------------------------------------------------------
+
+
+def evaluation_items(course) -> list[EvaluationItem]:
+    """The site-wide items plus the course's own, in order."""
+    return list(
+        EvaluationItem.objects.filter(active=True)
+        .filter(Q(course__isnull=True) | Q(course=course))
+        .order_by("order", "pk")
+    )
+
+
+def evaluation_submit(*, enrollment: Enrollment, user, data: dict[str, str]) -> EvaluationResponse:
+    """Record the evaluation once, after the post-test is passed."""
+    if enrollment.user_id != user.pk or not enrollment.is_active:
+        raise AttemptRefused("Your enrollment in this course is not active.")
+    if passed_attempt(enrollment) is None:
+        raise AttemptRefused("The evaluation opens after you pass the post-test.")
+    items = evaluation_items(enrollment.course)
+    errors, rows = {}, []
+    for item in items:
+        raw = (data.get(f"item_{item.pk}") or "").strip()
+        if item.kind == EvaluationItem.Kind.RATING:
+            if raw not in {"1", "2", "3", "4", "5"}:
+                if raw or item.required:
+                    errors[item.pk] = "Choose a rating from 1 to 5."
+                continue
+            rows.append(EvaluationAnswer(item=item, rating=int(raw)))
+        else:
+            if not raw and item.required:
+                errors[item.pk] = "Please answer this question."
+            elif raw:
+                rows.append(EvaluationAnswer(item=item, text=raw[:5000]))
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            response = EvaluationResponse.objects.create(enrollment=enrollment)
+            for row in rows:
+                row.response = response
+            EvaluationAnswer.objects.bulk_create(rows)
+    except IntegrityError:
+        return EvaluationResponse.objects.get(enrollment=enrollment)
+    return response

@@ -1,0 +1,89 @@
+import re
+
+from playwright.sync_api import expect
+
+from accounts.models import User
+from courses.management.commands.seed_demo import SEED_SLUG
+from courses.models import Course
+from enrollment import services
+from enrollment.models import Enrollment
+from testing.models import Attempt, EvaluationResponse, Question
+
+
+def enrolled_learner_who_read_everything() -> Enrollment:
+    course = Course.objects.get(slug=SEED_SLUG)
+    order = services.order_start(user=User.objects.get(email="learner@example.com"), course=course)
+    enrollment = services.payment_record(
+        order=order, reference="pi_e2e_test", amount_cents=11900, currency="usd", actor="system"
+    )
+    for section in course.sections.all():
+        services.section_complete(enrollment=enrollment, section=section)
+    return enrollment
+
+
+def answer_all(page, correct: bool) -> None:
+    """Pick the right (or a wrong) choice for every question shown, as a person would."""
+    key = {
+        q.text: q.choices.get(is_correct=True).text
+        for q in Question.objects.filter(course__slug=SEED_SLUG)
+    }
+    for fieldset in page.locator("fieldset.question").all():
+        legend = fieldset.locator("legend").inner_text()
+        text = legend.split("\n", 1)[-1].strip() if "\n" in legend else legend
+        right = next(v for k, v in key.items() if k in text)
+        labels = fieldset.locator("label").all()
+        target = next(label for label in labels if (label.inner_text().strip() == right) == correct)
+        target.click()
+
+
+def test_learner_fails_reviews_retakes_passes_and_evaluates(page, demo_data):
+    from tests.e2e.conftest import assert_accessible, screenshot
+
+    enrolled_learner_who_read_everything()
+    page.goto(f"/accounts/login/?next=/learn/{SEED_SLUG}/")
+    page.get_by_label("Email").fill("learner@example.com")
+    page.get_by_label("Password").fill("demo-learner-pass")
+    page.get_by_role("button", name="Sign In").click()
+
+    expect(page.get_by_role("heading", name="Completion checklist")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Pass the post-test").click()
+    assert_accessible(page)
+    page.get_by_role("button", name="Start the post-test").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Post-test, attempt 1")
+    assert_accessible(page)
+    answer_all(page, correct=False)
+    expect(page.locator(".save-status")).to_have_text("Answers saved.")
+    screenshot(page, "post-test-attempt")
+    page.get_by_role("button", name="Submit my answers for grading").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Attempt 1: not passed yet")
+    expect(page.get_by_role("heading", name="What to review")).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, "post-test-failed")
+    page.get_by_role("button", name="Try again").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Post-test, attempt 2")
+    answer_all(page, correct=True)
+    page.wait_for_load_state("networkidle")  # the last autosave has landed
+    page.reload()  # answers were saved as the learner went
+    expect(page.locator("input[type=radio]:checked")).to_have_count(
+        Question.objects.filter(course__slug=SEED_SLUG).count()
+    )
+    page.get_by_role("button", name="Submit my answers for grading").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Attempt 2: you passed")
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Fill in the course evaluation").click()
+    assert_accessible(page)
+    page.get_by_role("button", name="Submit the evaluation").click()
+    expect(page.get_by_text("Please answer the questions marked below.")).to_be_visible()
+    for fieldset in page.locator("fieldset.question").all():
+        fieldset.get_by_label("Agree", exact=True).check()
+    page.get_by_label(re.compile("Comments and suggestions")).fill("Clear and useful.")
+    screenshot(page, "evaluation")
+    page.get_by_role("button", name="Submit the evaluation").click()
+    expect(page.get_by_text("Thank you: your evaluation was recorded.")).to_be_visible()
+    assert_accessible(page)
+    assert Attempt.objects.filter(passed=True).count() == 1
+    assert EvaluationResponse.objects.count() == 1
