@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "courses",
     "enrollment",
     "testing",
+    "certificates",
 ]
 
 MIDDLEWARE = [
@@ -257,6 +258,8 @@ STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com").rs
 # Refunds: the seed promises a full refund to anyone not satisfied. 0 days = no limit.
 REFUND_WINDOW_DAYS = env_int("REFUND_WINDOW_DAYS", 0)
 REFUND_REQUESTS_AUTO_APPROVE = env_bool("REFUND_REQUESTS_AUTO_APPROVE", True)
+# Certificate verification lookups allowed per client address and minute.
+CERTIFICATE_VERIFY_RATE_PER_MINUTE = env_int("CERTIFICATE_VERIFY_RATE_PER_MINUTE", 30)
 # Printed on receipts.
 SELLER_ADDRESS = os.environ.get("SELLER_ADDRESS", "")
 
@@ -279,6 +282,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # WeasyPrint reports every rendering step at INFO.
+    "loggers": {
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 CATALOG_PAGE_SIZE = 12

@@ -25,6 +25,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", include("enrollment.urls")),
     path("", include("testing.urls")),
+    path("", include("certificates.urls")),
     path("", include("courses.urls")),
 ]
 

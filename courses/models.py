@@ -255,6 +255,16 @@ class ProgramPolicies(models.Model):
     sources_relevance = models.TextField("sources and relevance")
     refund_cancellation = models.TextField("cost and refund / cancellation policy")
     grievance = models.TextField("grievance procedure")
+    # Printed on every Certificate of Completion; approving bodies require exact wording.
+    approval_statement = models.TextField(
+        "sponsor approval statement",
+        blank=True,
+        help_text="Printed on certificates exactly as written, e.g. the APA sponsor statement.",
+    )
+    certificate_logo = models.ImageField(upload_to="public/certificates/", blank=True)
+    certificate_signature = models.ImageField(upload_to="public/certificates/", blank=True)
+    signatory_name = models.CharField(max_length=150, blank=True)
+    signatory_title = models.CharField(max_length=150, blank=True, default="Director")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

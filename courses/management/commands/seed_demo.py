@@ -58,6 +58,13 @@ DEMO_ACCOUNTS = {
 POLICIES = {
     "sponsor_name": "Clinician CE Institute",
     "director_name": "Dana Director",
+    "signatory_name": "Dana Director",
+    "signatory_title": "Director of Continuing Education",
+    "approval_statement": (
+        "Demo data: Clinician CE Institute is a sample sponsor. An approved sponsor prints "
+        "its approving body's exact statement here, e.g. that it is approved to sponsor "
+        "continuing education and maintains responsibility for the program and its content."
+    ),
     "contact_email": "director@example.com",
     "contact_phone": "",
     "diversity_accessibility": (

@@ -1,0 +1,185 @@
+import csv
+from collections import defaultdict
+from decimal import Decimal
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from enrollment.models import Enrollment
+from testing.question_csv import safe_cell
+
+from . import codes, services
+from .models import Certificate
+
+
+@login_required
+@require_GET
+def course_certificate(request: HttpRequest, slug: str) -> HttpResponse:
+    enrollment = get_object_or_404(
+        Enrollment.objects.active().select_related("course", "user"),
+        user=request.user,
+        course__slug=slug,
+    )
+    certificate = services.certificate_issue(enrollment=enrollment)
+    return render(
+        request,
+        "certificates/course.html",
+        {
+            "course": enrollment.course,
+            "certificate": certificate,
+            "blockers": [] if certificate else services.issue_blockers(enrollment=enrollment),
+            "verification_url": services.verification_url(certificate) if certificate else "",
+        },
+    )
+
+
+@login_required
+@require_GET
+def certificate_download(request: HttpRequest, code: str) -> HttpResponse:
+    """The PDF, to its holder (while valid) or to staff; 404 to anyone else."""
+    normalized = codes.normalize(code)
+    certificate = Certificate.objects.filter(code=normalized or "").first()
+    if certificate is None:
+        raise Http404
+    is_holder = (
+        certificate.enrollment.user_id == request.user.pk
+        and certificate.status == Certificate.Status.VALID
+    )
+    if not (is_holder or request.user.is_staff):
+        raise Http404
+    response = HttpResponse(services.certificate_pdf(certificate=certificate), "application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{certificate.pdf_filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _rate_limited(request: HttpRequest) -> HttpResponse | None:
+    if services.verification_allowed(request.META.get("REMOTE_ADDR", "")):
+        return None
+    response = render(request, "certificates/too_many.html", status=429)
+    response["Retry-After"] = "60"
+    return response
+
+
+def _noindex(response: HttpResponse) -> HttpResponse:
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@require_GET
+def verify_form(request: HttpRequest) -> HttpResponse:
+    typed = request.GET.get("code", "").strip()
+    if typed:
+        normalized = codes.normalize(typed)
+        return redirect(
+            "certificates:verify", code=codes.display(normalized) if normalized else typed[:40]
+        )
+    return _noindex(render(request, "certificates/verify_form.html"))
+
+
+@never_cache
+@require_GET
+def verify(request: HttpRequest, code: str) -> HttpResponse:
+    """The public page a licensing board opens: VALID, REVOKED or REISSUED, and the facts."""
+    limited = _rate_limited(request)
+    if limited:
+        return limited
+    normalized = codes.normalize(code)
+    certificate = (
+        Certificate.objects.select_related("replaced_by").filter(code=normalized).first()
+        if normalized
+        else None
+    )
+    if certificate is None:
+        return _noindex(render(request, "certificates/not_found.html", status=404))
+    return _noindex(
+        render(
+            request,
+            "certificates/verify.html",
+            {
+                "certificate": certificate,
+                "facts": services.verification_facts(certificate),
+                "checked_at": timezone.now(),
+            },
+        )
+    )
+
+
+@never_cache
+@require_GET
+def verify_json(request: HttpRequest, code: str) -> HttpResponse:
+    limited = _rate_limited(request)
+    if limited:
+        return JsonResponse({"error": "too many requests"}, status=429)
+    normalized = codes.normalize(code)
+    certificate = (
+        Certificate.objects.select_related("replaced_by").filter(code=normalized).first()
+        if normalized
+        else None
+    )
+    if certificate is None:
+        return _noindex(JsonResponse({"error": "no certificate has this code"}, status=404))
+    return _noindex(JsonResponse(services.verification_facts(certificate)))
+
+
+def _transcript(user) -> tuple[list[Certificate], dict, dict]:
+    certificates = list(
+        Certificate.objects.filter(enrollment__user=user, status=Certificate.Status.VALID).order_by(
+            "-completed_on"
+        )
+    )
+    by_type: dict[str, Decimal] = defaultdict(Decimal)
+    by_year: dict[int, Decimal] = defaultdict(Decimal)
+    for certificate in certificates:
+        by_type[certificate.credit_type] += certificate.ce_credits
+        by_year[certificate.completed_on.year] += certificate.ce_credits
+    return certificates, dict(by_type), dict(sorted(by_year.items(), reverse=True))
+
+
+@login_required
+@require_GET
+def transcript(request: HttpRequest) -> HttpResponse:
+    certificates, by_type, by_year = _transcript(request.user)
+    return render(
+        request,
+        "certificates/transcript.html",
+        {"certificates": certificates, "by_type": by_type, "by_year": by_year},
+    )
+
+
+@login_required
+@require_GET
+def transcript_csv(request: HttpRequest) -> HttpResponse:
+    certificates, _, _ = _transcript(request.user)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="ce-transcript.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["completed_on", "course", "ce_credits", "credit_type", "sponsor", "code"])
+    for c in certificates:
+        writer.writerow(
+            [c.completed_on.isoformat(), safe_cell(c.course_title), c.ce_credits,
+             safe_cell(c.credit_type), safe_cell(c.sponsor_name), c.display_code]
+        )  # fmt: skip
+    return response
+
+
+@login_required
+@require_GET
+def transcript_pdf(request: HttpRequest) -> HttpResponse:
+    certificates, by_type, by_year = _transcript(request.user)
+    html = render(
+        request,
+        "certificates/transcript_pdf.html",
+        {"certificates": certificates, "by_type": by_type, "by_year": by_year,
+         "generated": timezone.now(), "fonts": services.FONTS_URI},
+    ).content.decode()  # fmt: skip
+    data = services.render_pdf(
+        html, title=f"CE transcript: {request.user.display_name}", author="CE transcript"
+    )
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = 'attachment; filename="ce-transcript.pdf"'
+    return response

@@ -1,0 +1,289 @@
+import subprocess
+import threading
+from http import HTTPStatus
+
+import pytest
+import segno
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from certificates import services
+from certificates.models import Certificate
+from enrollment import services as enrollment_services
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def pdf_text(data: bytes, tmp_path) -> str:
+    path = tmp_path / "c.pdf"
+    path.write_bytes(data)
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def test_certificate_is_issued_when_the_evaluation_is_submitted(completed):
+    certificate = completed.certificates.get()
+    user, course = completed.user, completed.course
+    assert certificate.status == "valid"
+    assert certificate.holder_name == user.certificate_name
+    assert certificate.holder_credentials == user.credentials
+    assert certificate.license_number == user.license_number
+    assert certificate.course_title == course.title
+    assert certificate.ce_credits == course.ce_credits
+    assert certificate.credit_type == course.credit_type
+    assert certificate.sponsor_name == "Test CE Sponsor"
+
+
+def test_no_certificate_before_the_rules_are_met(ready, bank):
+    assert services.certificate_issue(enrollment=ready) is None
+    assert set(services.issue_blockers(enrollment=ready)) == {
+        "pass the post-test",
+        "submit the course evaluation",
+    }
+
+
+def test_a_learner_without_a_certificate_name_is_asked_for_it(client, completed):
+    Certificate.objects.all().delete()
+    completed.user.certificate_name = ""
+    completed.user.save()
+    client.force_login(completed.user)
+    page = client.get(reverse("certificates:course", args=[completed.course.slug]))
+    assert b"Add the name to print on certificates" in page.content
+    assert not Certificate.objects.exists()
+
+
+def test_issuing_is_idempotent(completed):
+    first = completed.certificates.get()
+    assert services.certificate_issue(enrollment=completed) == first
+    assert Certificate.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_issue_one_certificate(completed):
+    Certificate.objects.all().delete()
+    barrier = threading.Barrier(5)
+    url = reverse("certificates:course", args=[completed.course.slug])
+
+    def open_page():
+        client = Client()
+        client.force_login(completed.user)
+        barrier.wait()
+        try:
+            client.get(url)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=open_page) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert Certificate.objects.filter(status="valid").count() == 1
+
+
+def test_the_pdf_holds_the_facts_and_is_stored(certificate, tmp_path):
+    data = services.certificate_pdf(certificate=certificate)
+    assert data.startswith(b"%PDF")
+    text = " ".join(pdf_text(data, tmp_path).split())
+    assert certificate.holder_name in text
+    assert certificate.course_title in text
+    assert "3 (CE credits" in text
+    assert certificate.display_code in text
+    assert "Certificate of Completion" in text
+    certificate.refresh_from_db()
+    assert certificate.pdf.storage.exists(certificate.pdf.name)
+    info = subprocess.run(["pdfinfo", str(tmp_path / "c.pdf")], capture_output=True, text=True)
+    assert "Title:           Certificate of Completion" in info.stdout
+    assert "Page size:       792 x 612 pts (letter)" in info.stdout
+
+
+def test_the_qr_code_encodes_the_verification_url(certificate):
+    url = services.verification_url(certificate)
+    assert url.endswith(f"/verify/{certificate.display_code}/")
+    html = services.certificate_html(certificate)
+    assert segno.make(url, error="m").svg_data_uri(scale=4, border=2) in html
+    assert url in html
+
+
+def test_a_missing_stored_pdf_is_rendered_again(certificate):
+    services.certificate_pdf(certificate=certificate)
+    certificate.refresh_from_db()
+    certificate.pdf.storage.delete(certificate.pdf.name)
+    assert services.certificate_pdf(certificate=certificate).startswith(b"%PDF")
+
+
+def test_holder_downloads_with_a_sensible_file_name(client, certificate):
+    client.force_login(certificate.enrollment.user)
+    response = client.get(reverse("certificates:download", args=[certificate.code]))
+    assert response.status_code == HTTPStatus.OK
+    assert response["Content-Type"] == "application/pdf"
+    assert certificate.display_code in response["Content-Disposition"]
+
+
+def test_another_learner_cannot_download_it(client, certificate):
+    client.force_login(UserFactory())
+    response = client.get(reverse("certificates:download", args=[certificate.code]))
+    assert response.status_code == HTTPStatus.NOT_FOUND
+
+
+def test_staff_can_download_any_certificate(client, certificate, director):
+    client.force_login(director)
+    assert client.get(reverse("certificates:download", args=[certificate.code])).status_code == 200
+
+
+def verify(client, code):
+    return client.get(reverse("certificates:verify", args=[code]))
+
+
+def test_verification_shows_valid_and_the_facts(client, certificate):
+    response = verify(client, certificate.display_code)
+    body = response.content.decode()
+    assert response.status_code == HTTPStatus.OK
+    assert "VALID" in body
+    assert certificate.holder_display in body
+    assert certificate.course_title in body
+    assert certificate.license_number not in body
+    assert certificate.license_number[-4:] in body
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+    assert 'content="noindex, nofollow"' in body
+
+
+def test_verification_accepts_sloppy_typing(client, certificate):
+    sloppy = certificate.code.lower().replace("0", "o").replace("1", "l")
+    assert verify(client, sloppy).status_code == HTTPStatus.OK
+    form = client.get(reverse("certificates:verify_form"), {"code": sloppy})
+    assert form["Location"] == certificate.get_absolute_url()
+
+
+def test_verification_json(client, certificate):
+    response = client.get(reverse("certificates:verify_json", args=[certificate.display_code]))
+    data = response.json()
+    assert data["status"] == "valid"
+    assert data["holder"] == certificate.holder_display
+    assert data["ce_credits"] == "3.0"
+    assert data["license_number_last4"].endswith(certificate.license_number[-4:])
+    assert certificate.license_number not in str(data)
+
+
+@pytest.mark.parametrize("code", ["0000-0000-0000-0000", "not-a-code", "<script>", "x" * 39])
+def test_unknown_or_malformed_codes_get_a_plain_404(client, certificate, code):
+    response = verify(client, code)
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert b"No certificate has this code" in response.content
+    assert b"<script>" not in response.content.split(b"<main")[1]
+
+
+def test_refund_revokes_the_certificate(client, certificate, fake_stripe):
+    order = certificate.enrollment.order
+    enrollment_services.order_refund(order=order, reason="Not satisfied", actor="director")
+    body = verify(client, certificate.display_code).content.decode()
+    assert "REVOKED" in body
+    assert f"Refund on order {order.number}" in body
+    client.force_login(certificate.enrollment.user)
+    response = client.get(reverse("certificates:download", args=[certificate.code]))
+    assert response.status_code == HTTPStatus.NOT_FOUND
+
+
+def test_director_revokes_with_a_reason(client, director, certificate):
+    client.force_login(director)
+    url = reverse("admin:certificates_certificate_changelist")
+    form = {"action": "revoke", "_selected_action": [certificate.pk]}
+    assert b"Confirm" in client.post(url, form).content
+    client.post(url, {**form, "confirm": "yes", "reason": "Issued in error"})
+    certificate.refresh_from_db()
+    assert certificate.status == "revoked"
+    assert "Issued in error" in verify(Client(), certificate.display_code).content.decode()
+
+
+def test_reissue_after_a_name_correction_keeps_history(client, director, certificate):
+    user = certificate.enrollment.user
+    user.certificate_name = "Corrected Name"
+    user.save()
+    client.force_login(director)
+    client.post(
+        reverse("admin:certificates_certificate_changelist"),
+        {"action": "reissue", "_selected_action": [certificate.pk], "confirm": "yes",
+         "reason": "Name correction"},
+    )  # fmt: skip
+    certificate.refresh_from_db()
+    new = certificate.replaced_by
+    assert certificate.status == "reissued"
+    assert new.status == "valid"
+    assert new.code != certificate.code
+    assert new.holder_name == "Corrected Name"
+    assert new.completed_on == certificate.completed_on
+    body = verify(Client(), certificate.display_code).content.decode()
+    assert "REISSUED" in body
+    assert new.get_absolute_url() in body
+
+
+def test_verification_is_rate_limited_per_address(client, certificate, settings):
+    settings.CERTIFICATE_VERIFY_RATE_PER_MINUTE = 3
+    statuses = [verify(client, certificate.display_code).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    response = verify(client, certificate.display_code)
+    assert b"Too many lookups" in response.content
+    assert response["Retry-After"] == "60"
+    other = Client(REMOTE_ADDR="10.9.8.7")
+    assert verify(other, certificate.display_code).status_code == HTTPStatus.OK
+
+
+def test_transcript_totals_by_type_and_year(client, certificate, tmp_path):
+    client.force_login(certificate.enrollment.user)
+    page = client.get(reverse("certificates:transcript")).content.decode()
+    assert certificate.course_title in page
+    assert f"{certificate.credit_type}: <strong>3</strong>" in page
+    csv_text = client.get(reverse("certificates:transcript_csv")).content.decode()
+    assert certificate.display_code in csv_text
+    pdf = client.get(reverse("certificates:transcript_pdf")).content
+    assert certificate.course_title in " ".join(pdf_text(pdf, tmp_path).split())
+
+
+def test_roster_export_for_boards(client, director, certificate):
+    client.force_login(director)
+    response = client.get(
+        reverse("admin:certificates_roster"),
+        {
+            "course": certificate.enrollment.course.pk,
+            "completed_from": "2000-01-01",
+            "completed_to": "2100-01-01",
+        },
+    )
+    text = response.content.decode()
+    assert "license_number" in text.splitlines()[0]
+    assert certificate.enrollment.user.email in text
+    assert certificate.license_number in text
+    assert certificate.display_code in text
+
+
+def test_admin_finds_a_certificate_by_its_code(client, director, certificate):
+    client.force_login(director)
+    response = client.get(
+        reverse("admin:certificates_certificate_changelist"), {"q": certificate.code.lower()}
+    )
+    assert certificate.holder_name.encode() in response.content
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_verification_and_transcript_query_budgets(
+    client, certificate, count, django_assert_max_num_queries
+):
+    for _ in range(count - 1):
+        Certificate.objects.create(
+            **{
+                f.name: getattr(certificate, f.name)
+                for f in Certificate._meta.fields
+                if f.name not in {"id", "code", "status", "pdf", "enrollment", "revoked_at"}
+            },
+            enrollment=certificate.enrollment,
+            status="revoked",
+            revoked_at=certificate.issued_at,
+        )
+    with django_assert_max_num_queries(3):
+        assert verify(client, certificate.display_code).status_code == 200
+    client.force_login(certificate.enrollment.user)
+    with django_assert_max_num_queries(4):
+        assert client.get(reverse("certificates:transcript")).status_code == 200
