@@ -48,6 +48,7 @@ test: install-dev lint
 bench: install-dev
 	$(BIN)/python bench/catalog_rps.py
 	$(BIN)/python bench/media_serve.py
+	$(BIN)/python bench/certificates_bench.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
