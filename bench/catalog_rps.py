@@ -64,6 +64,17 @@ def prepare_database(db_name: str, env: dict) -> None:
     manage(env, "seed_demo", "--allow-production")
 
 
+def start_gunicorn(env: dict, port: int, workers: int) -> subprocess.Popen:
+    """gunicorn with the project's config (production settings from env) on loopback."""
+    gunicorn = str(Path(PYTHON).with_name("gunicorn"))
+    return subprocess.Popen(
+        [gunicorn, "-c", "config/gunicorn.conf.py", "--workers", str(workers),
+         "--bind", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+    )  # fmt: skip
+
+
 def wait_until_up(base: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -140,19 +151,7 @@ def main() -> None:
     prepare_database(db_name, env)
 
     base = f"http://127.0.0.1:{args.port}"
-    server = subprocess.Popen(
-        [
-            str(Path(PYTHON).with_name("gunicorn")),
-            "-c",
-            "config/gunicorn.conf.py",
-            "--workers",
-            str(args.workers),
-            "--bind",
-            f"127.0.0.1:{args.port}",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    server = start_gunicorn(env, args.port, args.workers)
     load = run_wrk if shutil.which("wrk") else run_python_client
     try:
         wait_until_up(base)

@@ -8,12 +8,20 @@ the same gunicorn in the same run. The per-address rate limit is raised for the 
 """
 
 import argparse
+import os
 import statistics
 import subprocess
 import tempfile
-from pathlib import Path
 
-from catalog_rps import PYTHON, ROOT, environment, prepare_database, run_wrk, wait_until_up
+from catalog_rps import (
+    PYTHON,
+    ROOT,
+    environment,
+    prepare_database,
+    run_wrk,
+    start_gunicorn,
+    wait_until_up,
+)
 
 SETUP = """
 from accounts.models import User
@@ -73,12 +81,7 @@ def main() -> None:
     result = next(line for line in out.splitlines() if line.startswith("RESULT")).split()
     code, times = result[1], [float(t) for t in result[2:]]
 
-    server = subprocess.Popen(
-        [str(Path(PYTHON).with_name("gunicorn")), "-c", "config/gunicorn.conf.py",
-         "--bind", f"127.0.0.1:{args.port}"],
-        cwd=ROOT,
-        env=env,
-    )  # fmt: skip
+    server = start_gunicorn(env, args.port, workers=os.cpu_count() or 2)
     base = f"http://127.0.0.1:{args.port}"
     try:
         wait_until_up(base)

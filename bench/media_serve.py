@@ -19,7 +19,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from catalog_rps import PYTHON, ROOT, environment, prepare_database, wait_until_up
+from catalog_rps import (
+    PYTHON,
+    ROOT,
+    environment,
+    prepare_database,
+    start_gunicorn,
+    wait_until_up,
+)
 
 MB = 1024 * 1024
 
@@ -134,12 +141,7 @@ def main() -> None:
     slug = "psychodynamics-of-the-therapeutic-relationship"
     media = f"/learn/{slug}/media/video/{{}}/"
 
-    server = subprocess.Popen(
-        [str(Path(PYTHON).with_name("gunicorn")), "-c", "config/gunicorn.conf.py",
-         "--workers", "1", "--bind", f"127.0.0.1:{args.port}"],
-        cwd=ROOT,
-        env=env,
-    )  # fmt: skip
+    server = start_gunicorn(env, args.port, workers=1)
     try:
         wait_until_up(f"http://127.0.0.1:{args.port}")
         fetch(args.port, media.format(small_id), cookie, "bytes=0-99")  # warm up

@@ -17,6 +17,7 @@ from enrollment.models import Enrollment
 from testing.models import EvaluationResponse
 from testing.services import passed_attempt
 
+from . import codes
 from .models import Certificate, LookupBucket
 
 logger = logging.getLogger(__name__)
@@ -192,6 +193,14 @@ def verification_allowed(client_address: str) -> bool:
     if hits == 1:  # first lookup of this minute: forget this address's older minutes
         LookupBucket.objects.filter(address=client_address[:64], minute__lt=window).delete()
     return hits <= settings.CERTIFICATE_VERIFY_RATE_PER_MINUTE
+
+
+def certificate_by_typed_code(typed: str) -> Certificate | None:
+    """The certificate behind a code as a person typed it (see codes.normalize)."""
+    code = codes.normalize(typed)
+    if code is None:
+        return None
+    return Certificate.objects.select_related("replaced_by").filter(code=code).first()
 
 
 def verification_facts(certificate: Certificate) -> dict:

@@ -41,8 +41,7 @@ def course_certificate(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def certificate_download(request: HttpRequest, code: str) -> HttpResponse:
     """The PDF, to its holder (while valid) or to staff; 404 to anyone else."""
-    normalized = codes.normalize(code)
-    certificate = Certificate.objects.filter(code=normalized or "").first()
+    certificate = services.certificate_by_typed_code(code)
     if certificate is None:
         raise Http404
     is_holder = (
@@ -88,23 +87,14 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
     limited = _rate_limited(request)
     if limited:
         return limited
-    normalized = codes.normalize(code)
-    certificate = (
-        Certificate.objects.select_related("replaced_by").filter(code=normalized).first()
-        if normalized
-        else None
-    )
+    certificate = services.certificate_by_typed_code(code)
     if certificate is None:
         return _noindex(render(request, "certificates/not_found.html", status=404))
     return _noindex(
         render(
             request,
             "certificates/verify.html",
-            {
-                "certificate": certificate,
-                "facts": services.verification_facts(certificate),
-                "checked_at": timezone.now(),
-            },
+            {"certificate": certificate, "checked_at": timezone.now()},
         )
     )
 
@@ -115,12 +105,7 @@ def verify_json(request: HttpRequest, code: str) -> HttpResponse:
     limited = _rate_limited(request)
     if limited:
         return JsonResponse({"error": "too many requests"}, status=429)
-    normalized = codes.normalize(code)
-    certificate = (
-        Certificate.objects.select_related("replaced_by").filter(code=normalized).first()
-        if normalized
-        else None
-    )
+    certificate = services.certificate_by_typed_code(code)
     if certificate is None:
         return _noindex(JsonResponse({"error": "no certificate has this code"}, status=404))
     return _noindex(JsonResponse(services.verification_facts(certificate)))
