@@ -74,9 +74,9 @@ def verify_form(request: HttpRequest) -> HttpResponse:
     typed = request.GET.get("code", "").strip()
     if typed:
         normalized = codes.normalize(typed)
-        return redirect(
-            "certificates:verify", code=codes.display(normalized) if normalized else typed[:40]
-        )
+        if normalized is None:
+            return _noindex(render(request, "certificates/not_found.html", status=404))
+        return redirect("certificates:verify", code=codes.display(normalized))
     return _noindex(render(request, "certificates/verify_form.html"))
 
 

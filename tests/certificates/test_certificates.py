@@ -287,3 +287,10 @@ def test_verification_and_transcript_query_budgets(
     client.force_login(certificate.enrollment.user)
     with django_assert_max_num_queries(4):
         assert client.get(reverse("certificates:transcript")).status_code == 200
+
+
+@pytest.mark.parametrize("typed", ["a/b", "../../etc", "x" * 500, "%00"])
+def test_the_verify_form_answers_nonsense_with_the_plain_404(client, typed):
+    response = client.get(reverse("certificates:verify_form"), {"code": typed})
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert b"No certificate has this code" in response.content
