@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.html import format_html
 
 from courses.models import Course
 from testing.question_csv import safe_cell
@@ -39,6 +40,13 @@ class RosterForm(forms.Form):
     completed_from = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     completed_to = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
 
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("completed_from"), data.get("completed_to")
+        if start and end and start > end:
+            raise forms.ValidationError("The start date is after the end date.")
+        return data
+
 
 @admin.register(Certificate)
 class CertificateAdmin(admin.ModelAdmin):
@@ -54,7 +62,15 @@ class CertificateAdmin(admin.ModelAdmin):
     search_fields = ["code", "holder_name", "enrollment__user__email", "course_title"]
     date_hierarchy = "completed_on"
     actions = ["revoke", "reissue"]
-    readonly_fields = [f.name for f in Certificate._meta.fields]
+    # The stored PDF has no public URL: the admin links to the access-checked download.
+    exclude = ["pdf"]
+    readonly_fields = [f.name for f in Certificate._meta.fields if f.name != "pdf"] + ["pdf_link"]
+
+    @admin.display(description="PDF")
+    def pdf_link(self, obj: Certificate) -> str:
+        url = reverse("certificates:download", args=[obj.code])
+        return format_html('<a href="{}">Download the certificate</a>', url)
+
     change_list_template = "admin/certificates/certificate/change_list.html"
 
     def get_search_results(self, request, queryset, search_term):
@@ -76,16 +92,20 @@ class CertificateAdmin(admin.ModelAdmin):
         if form.is_bound and form.is_valid():
             for certificate in queryset:
                 try:
-                    apply(certificate, form.cleaned_data["reason"])
+                    result = apply(certificate, form.cleaned_data["reason"])
                 except ValidationError as error:
+                    problem = " ".join(error.messages)
                     self.message_user(
-                        request,
-                        f"{certificate.display_code}: {' '.join(error.messages)}",
-                        messages.ERROR,
+                        request, f"{certificate.display_code}: {problem}", messages.ERROR
                     )
                 else:
+                    done = (
+                        f"reissued as {result.display_code}"
+                        if result.pk != certificate.pk
+                        else result.get_status_display().lower()
+                    )
                     self.message_user(
-                        request, f"{certificate.display_code}: done.", messages.SUCCESS
+                        request, f"{certificate.display_code}: {done}.", messages.SUCCESS
                     )
             return None
         return TemplateResponse(

@@ -69,6 +69,8 @@ def certificate_issue(*, enrollment: Enrollment) -> Certificate | None:
     existing = enrollment.certificates.filter(status=Certificate.Status.VALID).first()
     if existing is not None:
         return existing
+    if enrollment.certificates.exists():
+        return None  # revoked by the director: only a reissue brings it back
     if issue_blockers(enrollment=enrollment):
         return None
     try:

@@ -31,6 +31,7 @@ def course_certificate(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "course": enrollment.course,
             "certificate": certificate,
+            "revoked": None if certificate else enrollment.certificates.first(),
             "blockers": [] if certificate else services.issue_blockers(enrollment=enrollment),
             "verification_url": services.verification_url(certificate) if certificate else "",
         },

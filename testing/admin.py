@@ -123,13 +123,17 @@ class QuestionAdmin(admin.ModelAdmin):
             else:
                 try:
                     text = upload.read().decode("utf-8-sig")
-                    count = question_csv.import_rows(
+                    count, skipped = question_csv.import_rows(
                         course=form.cleaned_data["course"], reader=csv.DictReader(io.StringIO(text))
                     )
                 except (UnicodeDecodeError, ValidationError) as error:
                     form.add_error("file", getattr(error, "messages", [str(error)]))
                 else:
-                    self.message_user(request, f"{count} question(s) imported.", messages.SUCCESS)
+                    self.message_user(
+                        request,
+                        f"{count} question(s) imported; {skipped} already in the bank skipped.",
+                        messages.SUCCESS,
+                    )
                     return redirect(reverse("admin:testing_question_changelist"))
         return TemplateResponse(
             request,

@@ -74,16 +74,19 @@ class TestRules(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
     max_attempts = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Empty: unlimited attempts."
+        null=True, blank=True, validators=[MinValueValidator(1)], help_text="Empty: unlimited."
     )
     wait_minutes = models.PositiveIntegerField("wait between attempts (minutes)", default=0)
     questions_per_attempt = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Empty: every active question."
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Empty: every active question.",
     )
     shuffle_questions = models.BooleanField(default=True)
     shuffle_choices = models.BooleanField(default=True)
     time_limit_minutes = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Empty: no time limit."
+        null=True, blank=True, validators=[MinValueValidator(1)], help_text="Empty: no limit."
     )
     show_missed_questions = models.BooleanField(
         default=False,
@@ -97,7 +100,13 @@ class TestRules(models.Model):
             models.CheckConstraint(
                 condition=Q(passing_score__gte=1, passing_score__lte=100),
                 name="passing_score_is_a_percentage",
-            )
+            ),
+            models.CheckConstraint(
+                condition=(Q(max_attempts__isnull=True) | Q(max_attempts__gte=1))
+                & (Q(questions_per_attempt__isnull=True) | Q(questions_per_attempt__gte=1))
+                & (Q(time_limit_minutes__isnull=True) | Q(time_limit_minutes__gte=1)),
+                name="test_rule_limits_are_positive",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -38,12 +38,18 @@ def export(questions: Iterable[Question], out) -> None:
         )
 
 
-def import_rows(*, course, reader: csv.DictReader) -> int:
-    """Add the rows as new questions of the course. All or nothing, with row numbers."""
+def import_rows(*, course, reader: csv.DictReader) -> tuple[int, int]:
+    """Add the rows as new questions of the course. All or nothing, with row numbers.
+
+    A row whose question text the course's active bank already has is skipped, so that
+    importing an export back does not double the bank. Returns (added, skipped).
+    """
     missing = {"question", "correct", "choice_a", "choice_b"} - set(reader.fieldnames or [])
     if missing:
         raise ValidationError(f"Missing columns: {', '.join(sorted(missing))}.")
     objectives = {str(o.order): o for o in course.objectives.all()}
+    known = set(Question.objects.active().filter(course=course).values_list("text", flat=True))
+    skipped = 0
     with transaction.atomic():
         count = 0
         for line, row in enumerate(reader, start=2):
@@ -60,6 +66,10 @@ def import_rows(*, course, reader: csv.DictReader) -> int:
             objective_key = (row.get("objective") or "").strip()
             if objective_key and objective_key not in objectives:
                 raise ValidationError(f"Row {line}: the course has no objective {objective_key}.")
+            if text.removeprefix("'") in known:
+                skipped += 1
+                continue
+            known.add(text.removeprefix("'"))
             question = Question.objects.create(
                 course=course,
                 order=int(row.get("order") or 0) if (row.get("order") or "0").isdigit() else 0,
@@ -72,4 +82,4 @@ def import_rows(*, course, reader: csv.DictReader) -> int:
                 for i, c in enumerate(choices)
             )
             count += 1
-    return count
+    return count, skipped

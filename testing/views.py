@@ -182,7 +182,7 @@ def evaluation(request: HttpRequest, slug: str) -> HttpResponse:
             errors = {int(k): v[0] for k, v in error.message_dict.items()}
         else:
             messages.success(request, "Thank you: your evaluation was recorded.")
-            return redirect("enrollment:course_home", slug=slug)
+            return redirect("certificates:course", slug=slug)
     return render(
         request,
         "testing/evaluation.html",

@@ -1,4 +1,5 @@
 import json
+import re
 
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
@@ -40,6 +41,13 @@ def duration(seconds: int | None) -> str:
         return ""
     minutes, rest = divmod(int(seconds), 60)
     return f"{minutes}:{rest:02d}"
+
+
+@register.filter
+def review_item(text: str) -> str:
+    """An objective written as part of a sentence ("list x, and"), as a list item ("List x")."""
+    text = re.sub(r"[\s,;.]*(\band)?[\s,;.]*$", "", text.strip())
+    return text[:1].upper() + text[1:]
 
 
 @register.filter

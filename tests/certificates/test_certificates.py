@@ -294,3 +294,30 @@ def test_the_verify_form_answers_nonsense_with_the_plain_404(client, typed):
     response = client.get(reverse("certificates:verify_form"), {"code": typed})
     assert response.status_code == HTTPStatus.NOT_FOUND
     assert b"No certificate has this code" in response.content
+
+
+def test_a_certificate_the_director_revoked_is_not_issued_again(client, certificate):
+    services.certificate_revoke(certificate=certificate, reason="Attendance not verified")
+    client.force_login(certificate.enrollment.user)
+    page = client.get(reverse("certificates:course", args=[certificate.enrollment.course.slug]))
+    assert b"was revoked" in page.content
+    assert b"Attendance not verified" in page.content
+    assert Certificate.objects.filter(status="valid").count() == 0
+
+
+def test_the_admin_certificate_page_opens_and_links_the_pdf(client, director, certificate):
+    services.certificate_pdf(certificate=certificate)
+    client.force_login(director)
+    page = client.get(reverse("admin:certificates_certificate_change", args=[certificate.pk]))
+    assert page.status_code == HTTPStatus.OK
+    assert reverse("certificates:download", args=[certificate.code]).encode() in page.content
+
+
+def test_roster_refuses_a_backwards_date_range(client, director, certificate):
+    client.force_login(director)
+    response = client.get(
+        reverse("admin:certificates_roster"),
+        {"course": certificate.enrollment.course.pk, "completed_from": "2030-01-01",
+         "completed_to": "2020-01-01"},
+    )  # fmt: skip
+    assert b"The start date is after the end date." in response.content

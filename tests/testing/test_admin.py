@@ -73,10 +73,17 @@ def test_csv_export_then_import_round_trips(client, director, paid_order, bank):
     response = client.post(
         reverse("admin:testing_question_import"),
         {"course": paid_order.course.pk, "file": upload},
+        follow=True,
     )
-    assert response.status_code == HTTPStatus.FOUND
-    assert Question.objects.filter(course=paid_order.course).count() == 8
-    copy = Question.objects.filter(text=bank[0].text).order_by("pk").last()
+    assert b"0 question(s) imported; 4 already in the bank skipped" in response.content
+    assert Question.objects.filter(course=paid_order.course).count() == 4
+    Question.objects.all().update(retired_at="2026-01-01T00:00:00Z")
+    upload = SimpleUploadedFile("q.csv", exported.encode(), content_type="text/csv")
+    client.post(
+        reverse("admin:testing_question_import"),
+        {"course": paid_order.course.pk, "file": upload},
+    )
+    copy = Question.objects.active().get(text=bank[0].text)
     assert copy.choices.get(is_correct=True).text == bank[0].choices.get(is_correct=True).text
     assert copy.objective == bank[0].objective
 
@@ -122,3 +129,13 @@ def test_admin_lists_load_within_budget(
     client.force_login(director)
     with django_assert_max_num_queries(14):
         assert client.get(reverse(name)).status_code == HTTPStatus.OK
+
+
+@pytest.mark.parametrize("field", ["max_attempts", "questions_per_attempt", "time_limit_minutes"])
+def test_zero_limits_are_refused(course, field):
+    from django.db import IntegrityError
+
+    from testing.models import TestRules as Rules
+
+    with pytest.raises(IntegrityError):
+        Rules.objects.create(course=course, **{field: 0})
