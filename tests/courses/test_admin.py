@@ -26,6 +26,20 @@ def inline(prefix: str, rows: list[dict]) -> dict:
     return data
 
 
+# The course form's required facts, for tests that post it.
+COURSE_FIELDS = {
+    "summary": "S.",
+    "description": "D.",
+    "price": "10",
+    "currency": "USD",
+    "ce_credits": "1",
+    "credit_type": "CE",
+    "level": "introductory",
+    "target_audience": "All.",
+    "format_summary": "Text.",
+    "schedule": "Any time.",
+    "conflict_of_interest": "None.",
+}
 NO_MEDIA = {**inline("sections", []), **inline("audio_tracks", []), **inline("videos", [])}
 
 
@@ -68,17 +82,7 @@ def test_a_course_without_objectives_or_instructor_cannot_be_published(client, d
         "title": "Empty",
         "slug": "empty",
         "status": "published",
-        "summary": "S.",
-        "description": "D.",
-        "price": "10",
-        "currency": "USD",
-        "ce_credits": "1",
-        "credit_type": "CE",
-        "level": "introductory",
-        "target_audience": "All.",
-        "format_summary": "Text.",
-        "schedule": "Any time.",
-        "conflict_of_interest": "None.",
+        **COURSE_FIELDS,
         **inline("objectives", []),
         **inline("course_instructors", []),
         **NO_MEDIA,

@@ -5,7 +5,7 @@ from django.urls import reverse
 from courses.markdown import render_markdown
 from courses.models import AudioTrack, Course, Video
 from courses.services import audio_track_read_duration, course_publish_blockers
-from tests.courses.test_admin import inline
+from tests.courses.test_admin import COURSE_FIELDS, inline
 from tests.factories import CourseFactory, CourseInstructorFactory, LearningObjectiveFactory
 
 
@@ -74,17 +74,7 @@ def test_admin_refuses_to_publish_audio_without_transcript(client, director, pol
         "title": course.title,
         "slug": course.slug,
         "status": "published",
-        "summary": "S.",
-        "description": "D.",
-        "price": "10",
-        "currency": "USD",
-        "ce_credits": "1",
-        "credit_type": "CE",
-        "level": "introductory",
-        "target_audience": "All.",
-        "format_summary": "Text.",
-        "schedule": "Any time.",
-        "conflict_of_interest": "None.",
+        **COURSE_FIELDS,
         "require_all_sections": "on",
         **inline("objectives", []),
         **inline(
