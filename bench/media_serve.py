@@ -13,15 +13,13 @@ import http.client
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from catalog_rps import (
-    PYTHON,
-    ROOT,
+    django_shell,
     environment,
     prepare_database,
     start_gunicorn,
@@ -70,38 +68,31 @@ def peak_rss_mb(master_pid: int) -> float:
     return max(peaks)
 
 
-def setup_fixtures(env: dict, small: int, large: int) -> str:
-    """Two videos on the seed course and a staff session; returns the session cookie."""
+def setup_fixtures(env: dict, small: int, large: int) -> tuple[str, str, str]:
+    """Two videos on the seed course and a staff session: (cookie, small id, large id)."""
     script = """
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.db import SessionStore
 from courses.models import Course, Video
 course = Course.objects.get(slug="psychodynamics-of-the-therapeutic-relationship")
-for name in ("small", "large"):
-    Video.objects.update_or_create(course=course, title=f"bench-{name}",
-        defaults={"file": f"bench/{name}.mp4", "captions": "bench/x.vtt"})
+ids = [Video.objects.update_or_create(course=course, title=f"bench-{name}",
+        defaults={"file": f"bench/{name}.mp4", "captions": "bench/x.vtt"})[0].pk
+       for name in ("small", "large")]
 user = get_user_model().objects.get(email="director@example.com")
 session = SessionStore()
 session["_auth_user_id"] = str(user.pk)
 session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
 session["_auth_user_hash"] = user.get_session_auth_hash()
 session.create()
-print(session.session_key)
+print(session.session_key, *ids)
 """
     private = Path(env["PRIVATE_MEDIA_ROOT"]) / "bench"
     private.mkdir(parents=True, exist_ok=True)
     make_file(private / "small.mp4", small)
     make_file(private / "large.mp4", large)
     shutil.copy(private / "large.mp4", Path(env["STATIC_ROOT"]) / "bench-large.mp4")
-    out = subprocess.run(
-        [PYTHON, "manage.py", "shell", "-c", script],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return f"sessionid={out.strip().splitlines()[-1]}"
+    session_key, small_id, large_id = django_shell(env, script).strip().splitlines()[-1].split()
+    return f"sessionid={session_key}", small_id, large_id
 
 
 def main() -> None:
@@ -115,29 +106,7 @@ def main() -> None:
     tmp = tempfile.mkdtemp(prefix="ce-media-bench-")
     env = environment("ce_media_bench", tmp)
     prepare_database("ce_media_bench", env)
-    cookie = setup_fixtures(env, args.small_mb * MB, args.large_mb * MB)
-    video_ids = (
-        subprocess.run(
-            [
-                PYTHON,
-                "manage.py",
-                "shell",
-                "-c",
-                "from courses.models import Video;"
-                "print(*Video.objects.filter(title__startswith='bench-')"
-                ".order_by('title').values_list('pk', flat=True))",
-            ],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        .stdout.strip()
-        .splitlines()[-1]
-        .split()
-    )
-    large_id, small_id = video_ids  # titles sort bench-large, bench-small
+    cookie, small_id, large_id = setup_fixtures(env, args.small_mb * MB, args.large_mb * MB)
     slug = "psychodynamics-of-the-therapeutic-relationship"
     media = f"/learn/{slug}/media/video/{{}}/"
 

@@ -8,26 +8,20 @@ class CoursesConfig(AppConfig):
     verbose_name = "Catalog"
 
     def ready(self) -> None:
+        from . import models
         from .caching import clear_page_cache
-        from .models import (
-            Course,
-            CourseInstructor,
-            Instructor,
-            LearningObjective,
-            Program,
-            ProgramPolicies,
-        )
 
-        for model in (
-            Course,
-            CourseInstructor,
-            Instructor,
-            LearningObjective,
-            Program,
-            ProgramPolicies,
-        ):
+        catalog = (
+            models.Course,
+            models.CourseInstructor,
+            models.Instructor,
+            models.LearningObjective,
+            models.Program,
+            models.ProgramPolicies,
+        )
+        for model in catalog:
             post_save.connect(clear_page_cache, sender=model, dispatch_uid=f"pages-{model}")
             post_delete.connect(clear_page_cache, sender=model, dispatch_uid=f"pages-d-{model}")
         m2m_changed.connect(
-            clear_page_cache, sender=Program.courses.through, dispatch_uid="pages-programs"
+            clear_page_cache, sender=models.Program.courses.through, dispatch_uid="pages-programs"
         )

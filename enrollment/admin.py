@@ -36,7 +36,7 @@ class RefundConfirmForm(forms.Form):
 
 
 def refund_with_confirmation(
-    modeladmin: admin.ModelAdmin, request: HttpRequest, orders: list[Order], requests=()
+    modeladmin: admin.ModelAdmin, request: HttpRequest, orders: list[Order]
 ) -> HttpResponse | None:
     """Admin action body: a confirmation page, then one refund per order via services."""
     form = RefundConfirmForm(request.POST if "confirm" in request.POST else None)

@@ -137,9 +137,7 @@ def _order_start_locked(*, user, course: Course) -> Order:
 def checkout_begin(*, order: Order) -> str:
     """Start paying for the order; returns where to send the learner next."""
     if order.gateway == Gateway.FREE:
-        payment_record(
-            order=order, reference="", amount_cents=0, currency=order.currency, actor=Actor.LEARNER
-        )
+        payment_record(order=order, reference="", amount_cents=0, actor=Actor.LEARNER)
         return reverse("enrollment:my_courses")
     if order.gateway == Gateway.DEMO:
         return reverse("enrollment:demo_checkout", kwargs={"number": order.number})
@@ -195,7 +193,6 @@ def checkout_session_fulfil(
             order=order,
             reference=session.get("payment_intent") or "",
             amount_cents=session.get("amount_total") or 0,
-            currency=session["currency"],
             actor=actor,
             event_id=event_id,
         )
@@ -221,7 +218,6 @@ def payment_record(
     order: Order,
     reference: str,
     amount_cents: int,
-    currency: str,
     actor: str,
     event_id: str = "",
 ) -> Enrollment:
@@ -237,7 +233,7 @@ def payment_record(
             for deferred in StripeEvent.objects.filter(
                 deferred_payment_intent=reference, processed_at__isnull=True
             ):
-                _replay_deferred_refund(deferred, order)
+                _replay_deferred_refund(deferred)
     return enrollment
 
 
@@ -503,7 +499,7 @@ def _defer(event: dict[str, Any], payment_intent: str | None) -> None:
     )
 
 
-def _replay_deferred_refund(stored: StripeEvent, order: Order) -> None:
+def _replay_deferred_refund(stored: StripeEvent) -> None:
     outcome = EVENT_HANDLERS[stored.type](stored.payload)
     StripeEvent.objects.filter(pk=stored.pk).update(
         processed_at=timezone.now(), outcome=f"replayed after payment: {outcome}"[:500]

@@ -13,7 +13,7 @@ def enroll_demo_learner() -> None:
     course = Course.objects.get(slug=SEED_SLUG)
     order = services.order_start(user=User.objects.get(email="learner@example.com"), course=course)
     services.payment_record(
-        order=order, reference="pi_e2e_player", amount_cents=11900, currency="usd", actor="system"
+        order=order, reference="pi_e2e_player", amount_cents=11900, actor="system"
     )
 
 

@@ -66,7 +66,6 @@ def test_learner_pages_query_budget(
             order=order,
             reference=f"pi_{order.pk}",
             amount_cents=4900,
-            currency="usd",
             actor="system",
         )
     client.force_login(learner)

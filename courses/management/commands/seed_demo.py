@@ -302,8 +302,8 @@ class Command(BaseCommand):
                     [instructors[sample["instructor"]]],
                     publish=not sample.get("draft"),
                 )
-            for role, data in DEMO_ACCOUNTS.items():
-                self._account(role, dict(data))
+            for data in DEMO_ACCOUNTS.values():
+                self._account(dict(data))
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         for role, data in DEMO_ACCOUNTS.items():
             self.stdout.write(f"  {role:<8} {data['email']} / {data['password']}")
@@ -409,7 +409,7 @@ class Command(BaseCommand):
         )
         return course
 
-    def _account(self, role: str, data: dict) -> User:
+    def _account(self, data: dict) -> User:
         password = data.pop("password")
         email = data.pop("email")
         user, _ = User.objects.update_or_create(email=email, defaults=data)
