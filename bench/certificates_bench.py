@@ -24,17 +24,17 @@ from catalog_rps import (
 SETUP = """
 from accounts.models import User
 from courses.models import Course
-from enrollment import services
+from enrollment import orders, progress
 from testing import services as testing_services
 from testing.models import EvaluationItem, Question
 from certificates import services as certificate_services
 course = Course.objects.get(slug="psychodynamics-of-the-therapeutic-relationship")
 user = User.objects.get(email="learner@example.com")
-order = services.order_start(user=user, course=course)
-enrollment = services.payment_record(
+order = orders.order_start(user=user, course=course)
+enrollment = orders.payment_record(
     order=order, reference="pi_bench", amount_cents=11900, actor="system")
 for section in course.sections.all():
-    services.section_complete(enrollment=enrollment, section=section)
+    progress.section_complete(enrollment=enrollment, section=section)
 attempt = testing_services.attempt_start(enrollment=enrollment)
 key = {}
 for q in Question.objects.filter(pk__in=attempt.question_ids):

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "enrollment",
     "testing",
     "certificates",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from courses.templatetags.catalog import money
 
-from . import services
+from . import refunds, states
 from .models import (
     Enrollment,
     Order,
@@ -38,7 +38,7 @@ class RefundConfirmForm(forms.Form):
 def refund_with_confirmation(
     modeladmin: admin.ModelAdmin, request: HttpRequest, orders: list[Order]
 ) -> HttpResponse | None:
-    """Admin action body: a confirmation page, then one refund per order via services."""
+    """Admin action body: a confirmation page, then refunds.order_refund for each order."""
     form = RefundConfirmForm(request.POST if "confirm" in request.POST else None)
     if form.is_bound and form.is_valid() and form.cleaned_data["amount"]:
         for order in orders:
@@ -49,15 +49,15 @@ def refund_with_confirmation(
         amount = form.cleaned_data["amount"]
         for order in orders:
             try:
-                refund = services.order_refund(
+                refund = refunds.order_refund(
                     order=order,
                     reason=form.cleaned_data["reason"],
-                    actor=services.Actor.DIRECTOR,
+                    actor=states.Actor.DIRECTOR,
                     amount_cents=int(amount * 100) if amount else None,
                     approved_by=request.user,
                     revoke_access=form.cleaned_data["revoke_access"] or None,
                 )
-            except services.RefundError as error:
+            except refunds.RefundError as error:
                 modeladmin.message_user(request, str(error), messages.ERROR)
                 continue
             modeladmin.message_user(

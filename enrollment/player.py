@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from courses.models import AudioTrack, Course, Section, Video
 
-from . import services
+from . import progress
 from .hooks import Step, completion_steps
 from .media import serve_private_file
 from .models import Enrollment, SectionProgress
@@ -74,7 +74,7 @@ def course_home(request: HttpRequest, slug: str) -> HttpResponse:
             "audio_tracks": course.audio_tracks.select_related("section"),
             "videos": course.videos.all(),
             "test_unlocked": enrollment is not None
-            and services.post_test_unlocked(enrollment=enrollment),
+            and progress.post_test_unlocked(enrollment=enrollment),
         },
     )
 
@@ -88,7 +88,7 @@ def section_view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if index is None:
         raise Http404
     section = sections[index]
-    services.section_visit(enrollment=enrollment, section=section)
+    progress.section_visit(enrollment=enrollment, section=section)
     return render(
         request,
         "enrollment/player/section.html",
@@ -112,7 +112,7 @@ def section_done(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     course, enrollment = _access(request, slug)
     section = get_object_or_404(Section, pk=pk, course=course)
     if enrollment is not None:
-        services.section_complete(enrollment=enrollment, section=section)
+        progress.section_complete(enrollment=enrollment, section=section)
     ids = list(course.sections.values_list("pk", flat=True))
     position = ids.index(section.pk)
     if position + 1 < len(ids):

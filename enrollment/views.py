@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from courses.models import Course, ProgramPolicies
 
-from . import payments, services
+from . import orders, payments, refunds, states, webhooks
 from .models import Enrollment, Gateway, Order, OrderStatus
 
 SESSION_ID = re.compile(r"cs_[A-Za-z0-9_]{1,250}")
@@ -31,9 +31,9 @@ def checkout(request: HttpRequest, slug: str) -> HttpResponse:
             "enrollment/checkout_review.html",
             {"course": course, "demo": payments.gateway_for(course) == Gateway.DEMO},
         )
-    order = services.order_start(user=request.user, course=course)
+    order = orders.order_start(user=request.user, course=course)
     try:
-        return redirect(services.checkout_begin(order=order))
+        return redirect(orders.checkout_begin(order=order))
     except payments.stripe_gateway.StripeError:
         messages.error(
             request,
@@ -57,7 +57,7 @@ def checkout_success(request: HttpRequest) -> HttpResponse:
         except payments.stripe_gateway.StripeError:
             session = None
         if session is not None:
-            services.checkout_session_fulfil(session=session, actor=services.Actor.LEARNER)
+            orders.checkout_session_fulfil(session=session, actor=states.Actor.LEARNER)
         order.refresh_from_db()
     return render(request, "enrollment/checkout_success.html", {"order": order})
 
@@ -82,7 +82,7 @@ def demo_checkout(request: HttpRequest, number: str) -> HttpResponse:
         messages.info(request, f"You already have “{order.course_title}”; nothing was charged.")
         return redirect("enrollment:my_courses")
     if request.method == "POST":
-        services.demo_payment_complete(order=order)
+        orders.demo_payment_complete(order=order)
         messages.success(
             request, f"Test payment received. You are enrolled in “{order.course_title}”."
         )
@@ -122,7 +122,7 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
             "order": order,
             "policies": ProgramPolicies.current(),
             "seller_address": settings.SELLER_ADDRESS,
-            "refund_rule": services.refund_rule_text(),
+            "refund_rule": refunds.refund_rule_text(),
         },
     )
 
@@ -132,7 +132,7 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
 def refund_request(request: HttpRequest, number: str) -> HttpResponse:
     order = get_object_or_404(Order, number=number, user=request.user)
     try:
-        requested = services.refund_request_create(
+        requested = refunds.refund_request_create(
             order=order, user=request.user, reason=request.POST.get("reason", "")[:2000]
         )
     except ValidationError as error:
@@ -154,7 +154,7 @@ def refund_request(request: HttpRequest, number: str) -> HttpResponse:
 @csrf_exempt
 @require_POST
 def stripe_webhook(request: HttpRequest) -> HttpResponse:
-    """Stripe's events: verified, stored once, dispatched by type (services.EVENT_HANDLERS)."""
+    """Stripe's events: verified, stored once, dispatched by type (webhooks.EVENT_HANDLERS)."""
     try:
         event = payments.stripe_gateway.webhook_event_construct(
             request.body, request.headers.get("Stripe-Signature")
@@ -163,4 +163,4 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
         return HttpResponseBadRequest("Invalid signature.")
     except ValueError:
         return HttpResponseBadRequest("Invalid payload.")
-    return JsonResponse({"received": True, "outcome": services.stripe_event_process(event)})
+    return JsonResponse({"received": True, "outcome": webhooks.stripe_event_process(event)})

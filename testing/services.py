@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from enrollment.models import Enrollment
-from enrollment.services import post_test_unlocked
+from enrollment.progress import post_test_unlocked
 
 from . import scoring
 from .models import (

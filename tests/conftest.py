@@ -1,10 +1,12 @@
 import io
+import os
 
 import pytest
+from django.conf import settings
 from django.core.cache import caches
 from django.core.management import call_command
 
-from enrollment import services
+from enrollment import orders
 from tests.factories import (
     CourseFactory,
     ProgramPoliciesFactory,
@@ -12,6 +14,15 @@ from tests.factories import (
     UserFactory,
 )
 from tests.stripe_fake import start_fake_stripe
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Each run gets its own test database (pytest-django creates and drops it), so two
+    runs on one machine (two checkouts, CI beside a developer) never share one."""
+    default = settings.DATABASES["default"]
+    name = default.get("TEST", {}).get("NAME") or f"test_{default['NAME']}"
+    default.setdefault("TEST", {})["NAME"] = f"{name}_{os.getpid()}"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -43,13 +54,13 @@ def fake_stripe(_stripe_server):
 @pytest.fixture
 def paid_order(db, learner, course, fake_stripe, django_capture_on_commit_callbacks):
     """An order paid through the real fulfilment path (Stripe Checkout, then the webhook)."""
-    order = services.order_start(user=learner, course=course)
+    order = orders.order_start(user=learner, course=course)
     with django_capture_on_commit_callbacks(execute=True):
-        services.checkout_begin(order=order)
+        orders.checkout_begin(order=order)
         order.refresh_from_db()
         fake_stripe.pay(order.stripe_checkout_session_id)
         session = fake_stripe.sessions[order.stripe_checkout_session_id]
-        services.checkout_session_fulfil(session=session, actor="webhook")
+        orders.checkout_session_fulfil(session=session, actor="webhook")
     order.refresh_from_db()
     return order
 

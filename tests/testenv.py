@@ -7,9 +7,18 @@ plain-HTTP test servers are why the SSL redirect (a proxy's job in production) i
 """
 
 import os
+import socket
 import tempfile
 
 _TMP = tempfile.mkdtemp(prefix="ce-tests-")
+
+
+def free_port() -> int:
+    """A loopback port nobody holds now, so that two runs on one machine never collide."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
 
 TEST_ENV = {
     "DJANGO_DEBUG": "false",
@@ -21,7 +30,7 @@ TEST_ENV = {
     "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
     "STRIPE_SECRET_KEY": "sk_test_fake_key_for_tests",
     "STRIPE_WEBHOOK_SECRET": "whsec_test_secret_for_tests",
-    "STRIPE_API_BASE": "http://127.0.0.1:12111",
+    "STRIPE_API_BASE": f"http://127.0.0.1:{free_port()}",
     "STATIC_ROOT": os.path.join(_TMP, "static"),
     "MEDIA_ROOT": os.path.join(_TMP, "media"),
     "PRIVATE_MEDIA_ROOT": os.path.join(_TMP, "private_media"),

@@ -1,7 +1,7 @@
 from django import template
 
 from ..models import Enrollment
-from ..services import refund_rule_text
+from ..refunds import refund_rule_text
 
 register = template.Library()
 

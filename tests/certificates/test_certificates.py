@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from certificates import services
 from certificates.models import Certificate
-from enrollment import services as enrollment_services
+from enrollment import refunds
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -178,7 +178,7 @@ def test_unknown_or_malformed_codes_get_a_plain_404(client, certificate, code):
 
 def test_refund_revokes_the_certificate(client, certificate, fake_stripe):
     order = certificate.enrollment.order
-    enrollment_services.order_refund(order=order, reason="Not satisfied", actor="director")
+    refunds.order_refund(order=order, reason="Not satisfied", actor="director")
     body = verify(client, certificate.display_code).content.decode()
     assert "REVOKED" in body
     assert f"Refund on order {order.number}" in body

@@ -103,7 +103,7 @@ def test_admin_refuses_to_publish_audio_without_transcript(client, director, pol
 
 @pytest.mark.django_db
 def test_audio_duration_is_read_from_the_file():
-    from courses.management.commands.seed_demo import MEDIA_DIR
+    from demo.management.commands.seed_demo import MEDIA_DIR
 
     course = CourseFactory()
     track = AudioTrack(course=course, title="Demo", transcript="t")

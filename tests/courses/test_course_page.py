@@ -5,8 +5,8 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
-from courses.management.commands.seed_demo import SEED_OBJECTIVES, SEED_SLUG
 from courses.models import Course, ProgramPolicies
+from demo.management.commands.seed_demo import SEED_OBJECTIVES, SEED_SLUG
 from tests.factories import (
     CourseFactory,
     CourseInstructorFactory,

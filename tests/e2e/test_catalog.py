@@ -4,7 +4,7 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from accounts.models import User
-from courses.management.commands.seed_demo import SEED_SLUG
+from demo.management.commands.seed_demo import SEED_SLUG
 from tests.e2e.conftest import assert_accessible, screenshot
 
 SEED_TITLE = "Psychodynamics of the Therapeutic Relationship"

@@ -3,9 +3,9 @@ import subprocess
 from playwright.sync_api import expect
 
 from accounts.models import User
-from courses.management.commands.seed_demo import SEED_SLUG
 from courses.models import Course
-from enrollment import services
+from demo.management.commands.seed_demo import SEED_SLUG
+from enrollment import orders, progress, refunds
 from testing import services as testing_services
 from testing.models import EvaluationItem, Question
 from tests.e2e.conftest import assert_accessible, screenshot
@@ -15,15 +15,15 @@ def completed_learner(fake_stripe):
     """The demo learner, paid through (fake) Stripe, material read, test passed, evaluated."""
     course = Course.objects.get(slug=SEED_SLUG)
     user = User.objects.get(email="learner@example.com")
-    order = services.order_start(user=user, course=course)
-    services.checkout_begin(order=order)
+    order = orders.order_start(user=user, course=course)
+    orders.checkout_begin(order=order)
     order.refresh_from_db()
-    enrollment_order = services.checkout_session_fulfil(
+    enrollment_order = orders.checkout_session_fulfil(
         session=fake_stripe.pay(order.stripe_checkout_session_id), actor="webhook"
     )
     enrollment = enrollment_order.enrollment
     for section in course.sections.all():
-        services.section_complete(enrollment=enrollment, section=section)
+        progress.section_complete(enrollment=enrollment, section=section)
     attempt = testing_services.attempt_start(enrollment=enrollment)
     key = {}
     for question in Question.objects.filter(pk__in=attempt.question_ids):
@@ -71,7 +71,7 @@ def test_learner_downloads_the_certificate_and_a_board_verifies_it(
     assert_accessible(board_page)
     screenshot(board_page, "verify-valid")
 
-    services.order_refund(order=order, reason="Not satisfied", actor="director")
+    refunds.order_refund(order=order, reason="Not satisfied", actor="director")
     board_page.reload()
     expect(board_page.locator(".verdict")).to_have_text("REVOKED")
     expect(board_page.get_by_text(f"Refund on order {order.number}")).to_be_visible()

@@ -3,16 +3,16 @@ import re
 from playwright.sync_api import expect
 
 from accounts.models import User
-from courses.management.commands.seed_demo import SEED_SLUG
 from courses.models import Course
-from enrollment import services
+from demo.management.commands.seed_demo import SEED_SLUG
+from enrollment import orders
 from tests.e2e.conftest import assert_accessible, screenshot
 
 
 def enroll_demo_learner() -> None:
     course = Course.objects.get(slug=SEED_SLUG)
-    order = services.order_start(user=User.objects.get(email="learner@example.com"), course=course)
-    services.payment_record(
+    order = orders.order_start(user=User.objects.get(email="learner@example.com"), course=course)
+    orders.payment_record(
         order=order, reference="pi_e2e_player", amount_cents=11900, actor="system"
     )
 

@@ -3,21 +3,21 @@ import re
 from playwright.sync_api import expect
 
 from accounts.models import User
-from courses.management.commands.seed_demo import SEED_SLUG
 from courses.models import Course
-from enrollment import services
+from demo.management.commands.seed_demo import SEED_SLUG
+from enrollment import orders, progress
 from enrollment.models import Enrollment
 from testing.models import Attempt, EvaluationResponse, Question
 
 
 def enrolled_learner_who_read_everything() -> Enrollment:
     course = Course.objects.get(slug=SEED_SLUG)
-    order = services.order_start(user=User.objects.get(email="learner@example.com"), course=course)
-    enrollment = services.payment_record(
+    order = orders.order_start(user=User.objects.get(email="learner@example.com"), course=course)
+    enrollment = orders.payment_record(
         order=order, reference="pi_e2e_test", amount_cents=11900, actor="system"
     )
     for section in course.sections.all():
-        services.section_complete(enrollment=enrollment, section=section)
+        progress.section_complete(enrollment=enrollment, section=section)
     return enrollment
 
 

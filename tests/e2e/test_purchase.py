@@ -4,9 +4,9 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.models import User
-from courses.management.commands.seed_demo import SEED_SLUG
 from courses.models import Course
-from enrollment import services
+from demo.management.commands.seed_demo import SEED_SLUG
+from enrollment import orders
 from enrollment.models import Enrollment, Order, OrderStatus
 from tests.e2e.conftest import assert_accessible, screenshot
 
@@ -74,11 +74,11 @@ def test_learner_buys_the_course_with_stripe_checkout_then_gets_a_refund(
 
 def test_director_refunds_an_order_from_admin(page, demo_data, live_site, fake_stripe):
     learner = User.objects.get(email="learner@example.com")
-    order = services.order_start(user=learner, course=Course.objects.get(slug=SEED_SLUG))
-    services.checkout_begin(order=order)
+    order = orders.order_start(user=learner, course=Course.objects.get(slug=SEED_SLUG))
+    orders.checkout_begin(order=order)
     order.refresh_from_db()
     session = fake_stripe.pay(order.stripe_checkout_session_id)
-    services.checkout_session_fulfil(session=session, actor="webhook")
+    orders.checkout_session_fulfil(session=session, actor="webhook")
 
     page.goto("/admin/")
     page.get_by_label("Email").fill("director@example.com")

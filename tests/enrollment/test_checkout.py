@@ -188,7 +188,7 @@ def test_demo_gateway_does_not_exist_with_stripe_keys(client, learner, course, f
 def test_a_second_payment_for_an_owned_course_is_refunded_automatically(
     client, paid_order, fake_stripe, django_capture_on_commit_callbacks
 ):
-    from enrollment import services
+    from enrollment import orders
 
     second = Order.objects.create(
         user=paid_order.user,
@@ -200,11 +200,11 @@ def test_a_second_payment_for_an_owned_course_is_refunded_automatically(
         ce_credits=paid_order.ce_credits,
         credit_type=paid_order.credit_type,
     )
-    services.checkout_begin(order=second)
+    orders.checkout_begin(order=second)
     second.refresh_from_db()
     session = fake_stripe.pay(second.stripe_checkout_session_id)
     with django_capture_on_commit_callbacks(execute=True):
-        services.checkout_session_fulfil(session=session, actor="webhook")
+        orders.checkout_session_fulfil(session=session, actor="webhook")
     second.refresh_from_db()
     assert second.status == OrderStatus.REFUNDED
     assert "already bought" in second.refunds.get().reason

@@ -3,7 +3,7 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
-from enrollment import services
+from enrollment import orders, refunds
 from tests.factories import CourseFactory
 
 pytestmark = pytest.mark.django_db
@@ -13,7 +13,7 @@ def test_my_courses_lists_active_enrollments_only(client, paid_order, fake_strip
     client.force_login(paid_order.user)
     response = client.get(reverse("enrollment:my_courses"))
     assert paid_order.course.title.encode() in response.content
-    services.order_refund(order=paid_order, reason="x", actor="director")
+    refunds.order_refund(order=paid_order, reason="x", actor="director")
     response = client.get(reverse("enrollment:my_courses"))
     assert paid_order.course.title.encode() not in response.content
     assert b"You have no active courses" in response.content
@@ -40,7 +40,7 @@ def test_receipt_shows_what_a_receipt_needs(client, paid_order, settings):
 def test_order_list_shows_paid_orders_not_abandoned_checkouts(
     client, paid_order, learner, fake_stripe
 ):
-    services.order_start(user=learner, course=CourseFactory(title="Abandoned"))
+    orders.order_start(user=learner, course=CourseFactory(title="Abandoned"))
     client.force_login(learner)
     body = client.get(reverse("enrollment:orders")).content.decode()
     assert paid_order.number in body
@@ -61,8 +61,8 @@ def test_learner_pages_query_budget(
     client, learner, policies, count, django_assert_max_num_queries
 ):
     for course in CourseFactory.create_batch(count):
-        order = services.order_start(user=learner, course=course)
-        services.payment_record(
+        order = orders.order_start(user=learner, course=course)
+        orders.payment_record(
             order=order,
             reference=f"pi_{order.pk}",
             amount_cents=4900,
@@ -104,7 +104,7 @@ def test_admin_lists_load_within_budget(
 
 
 def test_order_admin_page_shows_history_and_refunds(client, director, paid_order, fake_stripe):
-    services.order_refund(order=paid_order, reason="x", actor="director", amount_cents=100)
+    refunds.order_refund(order=paid_order, reason="x", actor="director", amount_cents=100)
     client.force_login(director)
     response = client.get(reverse("admin:enrollment_order_change", args=[paid_order.pk]))
     assert response.status_code == HTTPStatus.OK

@@ -5,7 +5,7 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from courses.models import AudioTrack, Section, Video
-from enrollment import services
+from enrollment import progress, refunds
 from enrollment.models import SectionProgress
 from tests.factories import StaffFactory, UserFactory
 
@@ -68,7 +68,7 @@ def test_another_learner_gets_404_everywhere(client, content):
 
 def test_refunded_learner_loses_access_at_once(client, paid_order, content, fake_stripe):
     client.force_login(paid_order.user)
-    services.order_refund(order=paid_order, reason="x", actor="director")
+    refunds.order_refund(order=paid_order, reason="x", actor="director")
     for url in player_urls(content):
         assert client.get(url).status_code == HTTPStatus.NOT_FOUND, url
 
@@ -119,10 +119,10 @@ def test_completing_sections_records_progress_and_resumes(client, paid_order, co
 
 def test_post_test_unlocks_after_every_section_when_required(paid_order, content):
     enrollment = paid_order.enrollment
-    assert not services.post_test_unlocked(enrollment=enrollment)
+    assert not progress.post_test_unlocked(enrollment=enrollment)
     for section in content["sections"]:
-        services.section_complete(enrollment=enrollment, section=section)
-    assert services.post_test_unlocked(enrollment=enrollment)
+        progress.section_complete(enrollment=enrollment, section=section)
+    assert progress.post_test_unlocked(enrollment=enrollment)
 
 
 def test_post_test_open_at_once_when_not_required(paid_order, content):
@@ -130,15 +130,15 @@ def test_post_test_open_at_once_when_not_required(paid_order, content):
     course.require_all_sections = False
     course.save()
     paid_order.enrollment.refresh_from_db()
-    assert services.post_test_unlocked(enrollment=paid_order.enrollment)
+    assert progress.post_test_unlocked(enrollment=paid_order.enrollment)
 
 
 def test_refunded_enrollment_never_unlocks_the_post_test(paid_order, content, fake_stripe):
     for section in content["sections"]:
-        services.section_complete(enrollment=paid_order.enrollment, section=section)
-    services.order_refund(order=paid_order, reason="x", actor="director")
+        progress.section_complete(enrollment=paid_order.enrollment, section=section)
+    refunds.order_refund(order=paid_order, reason="x", actor="director")
     paid_order.enrollment.refresh_from_db()
-    assert not services.post_test_unlocked(enrollment=paid_order.enrollment)
+    assert not progress.post_test_unlocked(enrollment=paid_order.enrollment)
 
 
 def test_video_page_has_its_captions_track(client, paid_order, content):

@@ -5,7 +5,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from enrollment import services
+from enrollment import orders, refunds, states
 from enrollment.models import Enrollment, Order, OrderStatus, Refund, RefundRequest
 from enrollment.signals import enrollment_revoked
 from tests.factories import UserFactory
@@ -110,8 +110,8 @@ def test_refund_window_is_enforced(client, paid_order, fake_stripe, settings):
 
 def test_stripe_refusing_a_refund_changes_nothing_but_records_the_attempt(paid_order, fake_stripe):
     fake_stripe.fail_with = 400
-    with pytest.raises(services.RefundError, match="refused the refund"):
-        services.order_refund(order=paid_order, reason="x", actor="director")
+    with pytest.raises(refunds.RefundError, match="refused the refund"):
+        refunds.order_refund(order=paid_order, reason="x", actor="director")
     paid_order.refresh_from_db()
     assert paid_order.status == OrderStatus.PAID
     assert Refund.objects.get().status == Refund.Status.FAILED
@@ -119,12 +119,12 @@ def test_stripe_refusing_a_refund_changes_nothing_but_records_the_attempt(paid_o
 
 
 def test_partial_refund_keeps_access_unless_the_director_chooses(paid_order, fake_stripe):
-    services.order_refund(order=paid_order, reason="goodwill", actor="director", amount_cents=1000)
+    refunds.order_refund(order=paid_order, reason="goodwill", actor="director", amount_cents=1000)
     paid_order.refresh_from_db()
     assert paid_order.status == OrderStatus.PARTIALLY_REFUNDED
     assert paid_order.refundable_cents == 3900
     assert Enrollment.objects.get().is_active
-    services.order_refund(
+    refunds.order_refund(
         order=paid_order, reason="more", actor="director", amount_cents=500, revoke_access=True
     )
     paid_order.refresh_from_db()
@@ -133,11 +133,11 @@ def test_partial_refund_keeps_access_unless_the_director_chooses(paid_order, fak
 
 
 def test_refund_cannot_exceed_what_remains(paid_order, fake_stripe):
-    with pytest.raises(services.RefundError):
-        services.order_refund(order=paid_order, reason="x", actor="director", amount_cents=5000)
-    services.order_refund(order=paid_order, reason="x", actor="director")
-    with pytest.raises(services.RefundError, match="nothing left"):
-        services.order_refund(order=paid_order, reason="x", actor="director")
+    with pytest.raises(refunds.RefundError):
+        refunds.order_refund(order=paid_order, reason="x", actor="director", amount_cents=5000)
+    refunds.order_refund(order=paid_order, reason="x", actor="director")
+    with pytest.raises(refunds.RefundError, match="nothing left"):
+        refunds.order_refund(order=paid_order, reason="x", actor="director")
     assert len(fake_stripe.refunds) == 1
 
 
@@ -166,7 +166,7 @@ def test_director_approves_a_refund_request_from_admin(
     client, director, paid_order, fake_stripe, settings
 ):
     settings.REFUND_REQUESTS_AUTO_APPROVE = False
-    services.refund_request_create(order=paid_order, user=paid_order.user, reason="Not for me")
+    refunds.refund_request_create(order=paid_order, user=paid_order.user, reason="Not for me")
     client.force_login(director)
     request = RefundRequest.objects.get()
     url = reverse("admin:enrollment_refundrequest_changelist")
@@ -207,7 +207,7 @@ def test_refund_made_in_the_stripe_dashboard_arrives_by_webhook(client, paid_ord
 
 
 def test_our_own_refund_echoed_by_webhook_is_not_counted_twice(client, paid_order, fake_stripe):
-    refund = services.order_refund(order=paid_order, reason="x", actor="director")
+    refund = refunds.order_refund(order=paid_order, reason="x", actor="director")
     echoed = fake_stripe.refunds[refund.stripe_refund_id]
     signed_post(client, event("refund.created", echoed))
     signed_post(client, event("refund.updated", echoed))
@@ -231,8 +231,8 @@ def test_failed_refund_reported_later_restores_nothing_it_should_not(client, pai
 def test_refund_event_that_overtakes_the_payment_is_applied_once_paid(
     client, learner, course, fake_stripe
 ):
-    order = services.order_start(user=learner, course=course)
-    services.checkout_begin(order=order)
+    order = orders.order_start(user=learner, course=course)
+    orders.checkout_begin(order=order)
     order.refresh_from_db()
     session = session_object(order)
     early = refund_object(session["payment_intent"], 4900)
@@ -246,15 +246,15 @@ def test_refund_event_that_overtakes_the_payment_is_applied_once_paid(
 
 def test_illegal_status_move_is_refused_and_leaves_no_history(paid_order):
     before = paid_order.history.count()
-    with pytest.raises(services.IllegalTransition):
-        services.order_move(order=paid_order, to=OrderStatus.EXPIRED, actor="system")
+    with pytest.raises(states.IllegalTransition):
+        states.order_move(order=paid_order, to=OrderStatus.EXPIRED, actor="system")
     paid_order.refresh_from_db()
     assert paid_order.status == OrderStatus.PAID
     assert paid_order.history.count() == before
 
 
 def test_refunded_learner_can_buy_again(client, paid_order, fake_stripe):
-    services.order_refund(order=paid_order, reason="x", actor="director")
+    refunds.order_refund(order=paid_order, reason="x", actor="director")
     client.force_login(paid_order.user)
     response = client.post(reverse("enrollment:checkout", args=[paid_order.course.slug]))
     assert response.status_code == HTTPStatus.FOUND

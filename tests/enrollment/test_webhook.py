@@ -8,7 +8,7 @@ from django.core import mail
 from django.db import connection
 from django.test import Client
 
-from enrollment import services
+from enrollment import orders
 from enrollment.models import Enrollment, Order, OrderStatus, StripeEvent
 from tests.stripe_fake import event, session_object, signed_post
 
@@ -17,8 +17,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def order(learner, course, fake_stripe):
-    order = services.order_start(user=learner, course=course)
-    services.checkout_begin(order=order)
+    order = orders.order_start(user=learner, course=course)
+    orders.checkout_begin(order=order)
     order.refresh_from_db()
     return order
 
@@ -183,8 +183,8 @@ def test_unhandled_event_types_are_stored_and_acknowledged(client):
 def test_concurrent_deliveries_give_exactly_one_paid_order_and_enrollment(
     learner, course, fake_stripe
 ):
-    order = services.order_start(user=learner, course=course)
-    services.checkout_begin(order=order)
+    order = orders.order_start(user=learner, course=course)
+    orders.checkout_begin(order=order)
     order.refresh_from_db()
     session = session_object(order)
     same = event("checkout.session.completed", session)

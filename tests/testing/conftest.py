@@ -1,7 +1,6 @@
 import pytest
 
 from courses.models import Section
-from enrollment import services as enrollment_services
 from testing.models import Choice, EvaluationItem, Question
 from testing.models import TestRules as Rules
 from tests.factories import LearningObjectiveFactory
@@ -65,4 +64,4 @@ def answers_for(attempt, questions, right: int) -> dict[str, str]:
     return data
 
 
-__all__ = ["answers_for", "enrollment_services", "letter_of"]
+__all__ = ["answers_for", "letter_of"]

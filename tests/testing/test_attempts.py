@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from enrollment import services as enrollment_services
+from enrollment import progress, refunds
 from testing import services
 from testing.models import Answer, Attempt, TimeAccommodation
 from testing.models import TestRules as Rules
@@ -235,7 +235,7 @@ def test_another_learners_attempt_is_404(client, ready, bank):
 
 def test_refunded_learner_cannot_start_or_submit(learner_client, ready, bank, fake_stripe):
     attempt = services.attempt_start(enrollment=ready)
-    enrollment_services.order_refund(order=ready.order, reason="x", actor="director")
+    refunds.order_refund(order=ready.order, reason="x", actor="director")
     response = learner_client.post(urls(ready.course.slug)["submit"], answers_for(attempt, bank, 4))
     assert response.status_code == HTTPStatus.NOT_FOUND
     ready.refresh_from_db()
@@ -250,7 +250,7 @@ def test_post_test_waits_for_the_material(learner_client, ready, bank, with_sect
     response = learner_client.post(urls(ready.course.slug)["start"], follow=True)
     assert b"Complete every section" in response.content
     assert not Attempt.objects.exists()
-    enrollment_services.section_complete(enrollment=ready, section=with_section)
+    progress.section_complete(enrollment=ready, section=with_section)
     start(learner_client, ready.course)
 
 

@@ -32,7 +32,7 @@ from courses.models import (
 from courses.services import audio_track_read_duration
 from courses.storage import private_storage
 
-MEDIA_DIR = Path(__file__).resolve().parents[2] / "demo_media"
+MEDIA_DIR = Path(__file__).resolve().parents[2] / "media"
 
 SEED_SLUG = "psychodynamics-of-the-therapeutic-relationship"
 
@@ -352,7 +352,7 @@ class Command(BaseCommand):
         The testing app sits to the right of courses; the demo seeder is the one place
         that fills every app, so it imports it here rather than at module level.
         """
-        from courses.demo_media.questions import EVALUATION_ITEMS, QUESTIONS
+        from demo.media.questions import EVALUATION_ITEMS, QUESTIONS
         from testing.models import Choice, EvaluationItem, Question, TestRules
 
         TestRules.objects.get_or_create(course=course)

@@ -1,0 +1,213 @@
+"""Buying: pending orders, Stripe Checkout, fulfilment and the access it grants.
+
+Views, admin actions and the webhook all call these functions. Stripe is called outside
+the transactions that record its answers, and every function here is safe to call twice
+with the same input.
+"""
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from courses.models import Course, ProgramPolicies
+
+from . import notifications, payments, refunds
+from .models import Enrollment, Gateway, Order, OrderStatus, OrderStatusChange
+from .states import Actor, order_move
+
+logger = logging.getLogger(__name__)
+
+
+def order_start(*, user, course: Course) -> Order:
+    """A pending order with a snapshot of what the learner is buying.
+
+    A second press of Buy within the hour, for the same price, reuses the pending order,
+    and with it (through Stripe's idempotency key) the same Checkout Session. The
+    learner's row is locked so that concurrent presses see each other's order.
+    """
+    with transaction.atomic():
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        return _order_start_locked(user=user, course=course)
+
+
+def _order_start_locked(*, user, course: Course) -> Order:
+    recent = (
+        Order.objects.filter(
+            user=user,
+            course=course,
+            status=OrderStatus.PENDING,
+            price_cents=course.price_cents,
+            currency=course.currency,
+            course_title=course.title,
+            created_at__gte=timezone.now() - timedelta(hours=1),
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if recent is not None:
+        return recent
+    policies = ProgramPolicies.current()
+    order = Order.objects.create(
+        user=user,
+        course=course,
+        gateway=payments.gateway_for(course),
+        course_title=course.title,
+        price_cents=course.price_cents,
+        currency=course.currency,
+        ce_credits=course.ce_credits,
+        credit_type=course.credit_type,
+        refund_policy="\n\n".join(
+            filter(None, [refunds.refund_rule_text(), policies and policies.refund_cancellation])
+        ),
+    )
+    OrderStatusChange.objects.create(
+        order=order, to_status=OrderStatus.PENDING, actor=Actor.LEARNER, actor_user=user
+    )
+    return order
+
+
+def checkout_begin(*, order: Order) -> str:
+    """Start paying for the order; returns where to send the learner next."""
+    if order.gateway == Gateway.FREE:
+        payment_record(order=order, reference="", amount_cents=0, actor=Actor.LEARNER)
+        return reverse("enrollment:my_courses")
+    if order.gateway == Gateway.DEMO:
+        return reverse("enrollment:demo_checkout", kwargs={"number": order.number})
+    site = settings.SITE_URL
+    cancel_path = reverse("enrollment:checkout_cancel", kwargs={"number": order.number})
+    session = payments.stripe_gateway.checkout_session_create(
+        order_number=order.number,
+        order_id=order.pk,
+        title=order.course_title,
+        amount_cents=order.price_cents,
+        currency=order.currency,
+        customer_email=order.user.email,
+        success_url=f"{site}{reverse('enrollment:checkout_success')}?session_id={{CHECKOUT_SESSION_ID}}",
+        cancel_url=f"{site}{cancel_path}",
+    )
+    Order.objects.filter(pk=order.pk, stripe_checkout_session_id__isnull=True).update(
+        stripe_checkout_session_id=session.id
+    )
+    return session.url
+
+
+def checkout_session_fulfil(
+    *, session: dict[str, Any], actor: str, event_id: str = ""
+) -> Order | None:
+    """Grant the course for a paid Checkout Session. Idempotent; webhook and success page.
+
+    Returns the order when it is paid (now or before), None when the session is not paid
+    yet or does not match its order (then the order is flagged for the director).
+    """
+    if session.get("payment_status") not in {"paid", "no_payment_required"}:
+        return None
+    number = session.get("client_reference_id") or (session.get("metadata") or {}).get(
+        "order_number"
+    )
+    with transaction.atomic():
+        order = Order.objects.select_for_update().filter(number=number or "").first()
+        if order is None:
+            logger.warning("Checkout session %s names no known order", session.get("id"))
+            return None
+        if order.status in {OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED}:
+            return order
+        problems = _session_mismatches(order, session)
+        if problems:
+            note = f"Checkout session {session.get('id')} not fulfilled: {'; '.join(problems)}."
+            if note not in order.attention_note:
+                order.needs_attention = True
+                order.attention_note = f"{order.attention_note}\n{note}".strip()
+                order.save(update_fields=["needs_attention", "attention_note", "updated_at"])
+            logger.error(note)
+            return None
+        order.stripe_checkout_session_id = session["id"]
+        payment_record(
+            order=order,
+            reference=session.get("payment_intent") or "",
+            amount_cents=session.get("amount_total") or 0,
+            actor=actor,
+            event_id=event_id,
+        )
+    return order
+
+
+def _session_mismatches(order: Order, session: dict[str, Any]) -> list[str]:
+    problems = []
+    if order.stripe_checkout_session_id and order.stripe_checkout_session_id != session.get("id"):
+        problems.append(f"the order was opened with session {order.stripe_checkout_session_id}")
+    # Promotion codes lower amount_total; the price before discounts must be the order's.
+    if session.get("amount_subtotal") != order.price_cents:
+        problems.append(
+            f"amount {session.get('amount_subtotal')} differs from the order's {order.price_cents}"
+        )
+    if str(session.get("currency", "")).upper() != order.currency:
+        problems.append(f"currency {session.get('currency')} differs from {order.currency}")
+    return problems
+
+
+def payment_record(
+    *,
+    order: Order,
+    reference: str,
+    amount_cents: int,
+    actor: str,
+    event_id: str = "",
+) -> Enrollment:
+    """Mark the (locked or new) order paid and enroll the learner. Call inside a transaction."""
+    with transaction.atomic():
+        order.stripe_payment_intent_id = reference or None
+        order.amount_paid_cents = amount_cents
+        order.paid_at = timezone.now()
+        order_move(order=order, to=OrderStatus.PAID, actor=actor, event_id=event_id)
+        enrollment = _enroll(order)
+        transaction.on_commit(lambda: notifications.order_confirmation_send(order.pk))
+        if reference:
+            refunds.deferred_refunds_apply(payment_intent=reference)
+    return enrollment
+
+
+def _enroll(order: Order) -> Enrollment:
+    existing = Enrollment.objects.active().filter(user=order.user, course=order.course).first()
+    if existing is not None:
+        # Paid twice for a course already owned (two tabs, two devices): keep the one
+        # enrollment and give the second payment back, automatically and in full.
+        order.attention_note += f"\nPaid while already enrolled through {existing.order}."
+        order.save(update_fields=["attention_note", "updated_at"])
+        transaction.on_commit(
+            lambda: refunds.duplicate_payment_refund(order_id=order.pk, kept=existing.order)
+        )
+        return existing
+    return Enrollment.objects.create(user=order.user, course=order.course, order=order)
+
+
+def order_close_unpaid(
+    *, session: dict[str, Any], to: str, actor: str = Actor.WEBHOOK, event_id: str = ""
+) -> Order | None:
+    """An expired or failed Checkout Session closes its pending order without access."""
+    number = session.get("client_reference_id") or ""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().filter(number=number).first()
+        if order is None or not order.can_move_to(to) or order.status != OrderStatus.PENDING:
+            return order  # paid already, or closed already: nothing to do
+        order_move(order=order, to=to, actor=actor, event_id=event_id)
+    return order
+
+
+def demo_payment_complete(*, order: Order) -> Order | None:
+    """The demo gateway's Pay button: a session shaped like Stripe's, same fulfilment."""
+    session = {
+        "id": order.stripe_checkout_session_id or f"cs_demo_{order.number}",
+        "payment_status": "paid",
+        "client_reference_id": order.number,
+        "amount_subtotal": order.price_cents,
+        "amount_total": order.price_cents,
+        "currency": order.currency.lower(),
+        "payment_intent": f"pi_demo_{order.number}",
+    }
+    return checkout_session_fulfil(session=session, actor=Actor.LEARNER)

@@ -1,0 +1,237 @@
+"""Refunds: one code path whoever starts them (learner, director, Stripe Dashboard).
+
+A full refund ends access at once (states.enrollment_revoke); the certificates app hears
+of it through the enrollment_revoked signal.
+"""
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from courses.templatetags.catalog import money
+
+from . import notifications, payments
+from .models import Enrollment, Order, OrderStatus, Refund, RefundRequest, StripeEvent
+from .states import Actor, enrollment_revoke, order_move
+
+logger = logging.getLogger(__name__)
+
+
+class RefundError(Exception):
+    """A refund that cannot be made; the message is fit to show."""
+
+
+def refund_rule_text() -> str:
+    """The refund rule as the course page and the order page state it."""
+    days = settings.REFUND_WINDOW_DAYS
+    window = f"within {days} days of purchase" if days else "at any time"
+    return f"Not satisfied? Ask for a full refund {window}; we cancel the order and refund it."
+
+
+def order_refund(
+    *,
+    order: Order,
+    reason: str,
+    actor: str,
+    amount_cents: int | None = None,
+    requested_by=None,
+    approved_by=None,
+    revoke_access: bool | None = None,
+) -> Refund:
+    """Refund an order through the payment provider and record it. One path for all.
+
+    A full refund revokes the enrollment at once; a partial one only when asked to.
+    """
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        pending = (
+            order.refunds.filter(status=Refund.Status.PENDING).aggregate(total=Sum("amount_cents"))[
+                "total"
+            ]
+            or 0
+        )
+        available = order.refundable_cents - pending
+        amount = available if amount_cents is None else amount_cents
+        if not order.is_paid or available <= 0:
+            raise RefundError(f"Order {order.number} has nothing left to refund.")
+        if not 0 < amount <= available:
+            raise RefundError(
+                f"A refund on {order.number} can be at most {money(available, order.currency)}."
+            )
+        full = amount == available
+        refund = Refund.objects.create(
+            order=order,
+            amount_cents=amount,
+            reason=reason,
+            requested_by=requested_by,
+            approved_by=approved_by,
+            revoke_access=full if revoke_access is None else revoke_access,
+        )
+    try:
+        result = payments.refund_create(order=order, refund=refund)
+    except payments.stripe_gateway.StripeError as error:
+        Refund.objects.filter(pk=refund.pk, status=Refund.Status.PENDING).update(
+            status=Refund.Status.FAILED
+        )
+        logger.exception("Stripe refused refund %s on %s", refund.pk, order.number)
+        raise RefundError(
+            f"The payment provider refused the refund: {error.user_message or 'try again later'}."
+        ) from error
+    refund_apply(stripe_refund=result, actor=actor, actor_user=approved_by or requested_by)
+    refund.refresh_from_db()
+    return refund
+
+
+def refund_apply(
+    *, stripe_refund: dict[str, Any], actor: str, actor_user=None, event_id: str = ""
+) -> Refund | None:
+    """Record what Stripe says about a refund (ours or made in the Dashboard). Idempotent."""
+    metadata = stripe_refund.get("metadata") or {}
+    payment_intent = stripe_refund.get("payment_intent") or ""
+    with transaction.atomic():
+        order = (
+            Order.objects.select_for_update()
+            .filter(stripe_payment_intent_id=payment_intent)
+            .first()
+            if payment_intent
+            else None
+        )
+        if order is None and metadata.get("order_number"):
+            order = (
+                Order.objects.select_for_update().filter(number=metadata["order_number"]).first()
+            )
+        if order is None:
+            return None
+        refund = (
+            order.refunds.filter(stripe_refund_id=stripe_refund["id"]).first()
+            or order.refunds.filter(
+                pk=_int(metadata.get("refund_row")), stripe_refund_id__isnull=True
+            ).first()
+        )
+        if refund is None:
+            refund = Refund(
+                order=order,
+                reason="Refunded in the Stripe Dashboard.",
+                revoke_access=stripe_refund["amount"] >= order.refundable_cents,
+            )
+        refund.stripe_refund_id = stripe_refund["id"]
+        refund.amount_cents = stripe_refund["amount"]
+        refund.status = _refund_status(stripe_refund.get("status"))
+        refund.save()
+        _order_settle_refunds(order, refund, actor=actor, actor_user=actor_user, event_id=event_id)
+    return refund
+
+
+def _order_settle_refunds(order: Order, refund: Refund, *, actor, actor_user, event_id) -> None:
+    refunded = (
+        order.refunds.filter(status=Refund.Status.SUCCEEDED).aggregate(total=Sum("amount_cents"))[
+            "total"
+        ]
+        or 0
+    )
+    if refunded == order.amount_refunded_cents:
+        return
+    order.amount_refunded_cents = min(refunded, order.amount_paid_cents)
+    to = (
+        OrderStatus.REFUNDED
+        if order.amount_refunded_cents >= order.amount_paid_cents
+        else OrderStatus.PARTIALLY_REFUNDED
+    )
+    order_move(order=order, to=to, actor=actor, actor_user=actor_user, event_id=event_id)
+    if to == OrderStatus.REFUNDED or refund.revoke_access:
+        enrollment = Enrollment.objects.filter(order=order, status=Enrollment.Status.ACTIVE).first()
+        if enrollment is not None:
+            enrollment_revoke(enrollment=enrollment, reason=f"Refund on order {order.number}")
+    RefundRequest.objects.filter(order=order, status=RefundRequest.Status.OPEN).update(
+        status=RefundRequest.Status.APPROVED, refund=refund, decided_at=timezone.now()
+    )
+    transaction.on_commit(lambda: notifications.refund_confirmation_send(refund.pk))
+
+
+def refund_request_create(*, order: Order, user, reason: str) -> RefundRequest:
+    """The learner asks for a refund. Within the rule it is refunded at once."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("Please tell us briefly why you want a refund.")
+    if order.user_id != user.pk or not order.is_paid or order.refundable_cents == 0:
+        raise ValidationError("This order cannot be refunded.")
+    if settings.REFUND_WINDOW_DAYS and order.paid_at < timezone.now() - timedelta(
+        days=settings.REFUND_WINDOW_DAYS
+    ):
+        raise ValidationError(
+            f"Refunds are available within {settings.REFUND_WINDOW_DAYS} days of purchase; "
+            "please write to the Director."
+        )
+    try:
+        with transaction.atomic():
+            request = RefundRequest.objects.create(order=order, reason=reason)
+    except IntegrityError:
+        return RefundRequest.objects.get(order=order, status=RefundRequest.Status.OPEN)
+    if settings.REFUND_REQUESTS_AUTO_APPROVE:
+        try:
+            order_refund(order=order, reason=reason, actor=Actor.LEARNER, requested_by=user)
+        except RefundError:
+            logger.exception("Automatic refund of %s failed; the request stays open", order.number)
+    request.refresh_from_db()
+    return request
+
+
+def duplicate_payment_refund(*, order_id: int, kept: Order) -> None:
+    """Give back a second payment for a course the learner already owns, in full."""
+    order = Order.objects.get(pk=order_id)
+    try:
+        order_refund(
+            order=order,
+            reason=f"Duplicate payment: the course was already bought with order {kept}.",
+            actor=Actor.SYSTEM,
+        )
+    except RefundError:
+        logger.exception("Could not refund duplicate payment %s", order.number)
+        Order.objects.filter(pk=order_id).update(needs_attention=True)
+
+
+def stripe_refunds_in(event: dict[str, Any]) -> list[dict[str, Any]]:
+    """The refund objects a refund.* or charge.refunded event carries."""
+    obj = event["data"]["object"]
+    if event["type"] != "charge.refunded":
+        return [obj]
+    found = (obj.get("refunds") or {}).get("data") or []
+    return [{"payment_intent": obj.get("payment_intent"), **refund} for refund in found]
+
+
+def deferred_refunds_apply(*, payment_intent: str) -> None:
+    """Apply the refund events that arrived before this payment was recorded."""
+    for stored in StripeEvent.objects.filter(
+        deferred_payment_intent=payment_intent, processed_at__isnull=True
+    ):
+        outcomes = []
+        for stripe_refund in stripe_refunds_in(stored.payload):
+            refund = refund_apply(
+                stripe_refund=stripe_refund, actor=Actor.WEBHOOK, event_id=stored.event_id
+            )
+            outcomes.append(f"refund {stripe_refund.get('id')} {refund and refund.status}")
+        StripeEvent.objects.filter(pk=stored.pk).update(
+            processed_at=timezone.now(),
+            outcome=f"replayed after payment: {'; '.join(outcomes)}"[:500],
+        )
+
+
+def _refund_status(stripe_status: str | None) -> str:
+    return {
+        "succeeded": Refund.Status.SUCCEEDED,
+        "failed": Refund.Status.FAILED,
+        "canceled": Refund.Status.CANCELED,
+    }.get(stripe_status or "", Refund.Status.PENDING)
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
