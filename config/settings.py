@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "django.forms",
     "allauth",
     "allauth.account",
+    "records",
     "accounts",
     "courses",
     "enrollment",

@@ -6,10 +6,12 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from courses.templatetags.catalog import money
+from records.admin import StatusHistoryInline
 
 from . import refunds, states
 from .models import (
     Enrollment,
+    EnrollmentStatusChange,
     Order,
     OrderStatusChange,
     Refund,
@@ -82,15 +84,14 @@ def refund_with_confirmation(
     )
 
 
-class OrderStatusChangeInline(admin.TabularInline):
+class OrderStatusChangeInline(StatusHistoryInline):
     model = OrderStatusChange
-    extra = 0
-    can_delete = False
     fields = ["at", "from_status", "to_status", "actor", "actor_user", "stripe_event_id", "note"]
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
+
+class EnrollmentStatusChangeInline(StatusHistoryInline):
+    model = EnrollmentStatusChange
 
 
 class RefundInline(admin.TabularInline):
@@ -214,6 +215,7 @@ class EnrollmentAdmin(admin.ModelAdmin):
         "revoked_at",
         "revoke_reason",
     ]
+    inlines = [EnrollmentStatusChangeInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

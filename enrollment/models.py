@@ -7,6 +7,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from courses.models import Course, Section
+from records.models import Actor, StatusChange, StatusRecord
 
 
 def new_order_number() -> str:
@@ -52,8 +53,10 @@ class OrderQuerySet(models.QuerySet):
         return self.filter(user=user).select_related("course").order_by("-created_at")
 
 
-class Order(models.Model):
+class Order(StatusRecord):
     """One purchase of one course, with a snapshot of what the buyer saw."""
+
+    TRANSITIONS = ORDER_TRANSITIONS
 
     number = models.CharField(max_length=20, unique=True, default=new_order_number)
     user = models.ForeignKey(
@@ -112,9 +115,6 @@ class Order(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("enrollment:order", kwargs={"number": self.number})
 
-    def can_move_to(self, status: str) -> bool:
-        return status in ORDER_TRANSITIONS[self.status]
-
     @property
     def refundable_cents(self) -> int:
         return max(self.amount_paid_cents - self.amount_refunded_cents, 0)
@@ -129,31 +129,21 @@ class Order(models.Model):
         return self.status in {OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED}
 
 
-class OrderStatusChange(models.Model):
-    """History of every status change: who or what made it."""
+class OrderStatusChange(StatusChange):
+    """History of every status change of an order: who or what made it, and why."""
 
-    class Actor(models.TextChoices):
-        LEARNER = "learner", "Learner"
-        DIRECTOR = "director", "Director"
-        WEBHOOK = "webhook", "Stripe webhook"
-        SYSTEM = "system", "System"
+    Actor = Actor
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="history")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="status_changes")
     from_status = models.CharField(max_length=20, choices=OrderStatus.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=OrderStatus.choices)
-    actor = models.CharField(max_length=10, choices=Actor.choices)
-    actor_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
     stripe_event_id = models.CharField(max_length=255, blank=True)
-    note = models.CharField(max_length=500, blank=True)
-    at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["at", "pk"]
+    class Meta(StatusChange.Meta):
+        pass
 
     def __str__(self) -> str:
-        return f"{self.order}: {self.from_status or '∅'} → {self.to_status}"
+        return f"{self.order}: {super().__str__()}"
 
 
 class EnrollmentQuerySet(models.QuerySet):
@@ -186,12 +176,20 @@ class EnrollmentQuerySet(models.QuerySet):
         )
 
 
-class Enrollment(models.Model):
+class EnrollmentStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    REVOKED = "revoked", "Revoked"
+
+
+class Enrollment(StatusRecord):
     """A learner's access to a course. Revoked (never deleted) when refunded."""
 
-    class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        REVOKED = "revoked", "Revoked"
+    Status = EnrollmentStatus
+    # A revoked enrollment stays revoked: buying again opens a new order and enrollment.
+    TRANSITIONS = {
+        EnrollmentStatus.ACTIVE: {EnrollmentStatus.REVOKED},
+        EnrollmentStatus.REVOKED: set(),
+    }
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="enrollments"
@@ -230,6 +228,20 @@ class Enrollment(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+
+class EnrollmentStatusChange(StatusChange):
+    enrollment = models.ForeignKey(
+        Enrollment, on_delete=models.PROTECT, related_name="status_changes"
+    )
+    from_status = models.CharField(max_length=20, choices=EnrollmentStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=EnrollmentStatus.choices)
+
+    class Meta(StatusChange.Meta):
+        pass
+
+    def __str__(self) -> str:
+        return f"{self.enrollment}: {super().__str__()}"
 
 
 class SectionProgress(models.Model):

@@ -16,9 +16,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses.models import Course, ProgramPolicies
+from records.transitions import status_start
 
 from . import notifications, payments, refunds
-from .models import Enrollment, Gateway, Order, OrderStatus, OrderStatusChange
+from .models import Enrollment, Gateway, Order, OrderStatus
 from .states import Actor, order_move
 
 logger = logging.getLogger(__name__)
@@ -66,9 +67,7 @@ def _order_start_locked(*, user, course: Course) -> Order:
             filter(None, [refunds.refund_rule_text(), policies and policies.refund_cancellation])
         ),
     )
-    OrderStatusChange.objects.create(
-        order=order, to_status=OrderStatus.PENDING, actor=Actor.LEARNER, actor_user=user
-    )
+    status_start(order, actor=Actor.LEARNER, actor_user=user)
     return order
 
 
@@ -183,7 +182,9 @@ def _enroll(order: Order) -> Enrollment:
             lambda: refunds.duplicate_payment_refund(order_id=order.pk, kept=existing.order)
         )
         return existing
-    return Enrollment.objects.create(user=order.user, course=order.course, order=order)
+    enrollment = Enrollment.objects.create(user=order.user, course=order.course, order=order)
+    status_start(enrollment, actor=Actor.SYSTEM, note=f"Paid with order {order.number}")
+    return enrollment
 
 
 def order_close_unpaid(

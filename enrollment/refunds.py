@@ -147,7 +147,12 @@ def _order_settle_refunds(order: Order, refund: Refund, *, actor, actor_user, ev
     if to == OrderStatus.REFUNDED or refund.revoke_access:
         enrollment = Enrollment.objects.filter(order=order, status=Enrollment.Status.ACTIVE).first()
         if enrollment is not None:
-            enrollment_revoke(enrollment=enrollment, reason=f"Refund on order {order.number}")
+            enrollment_revoke(
+                enrollment=enrollment,
+                reason=f"Refund on order {order.number}",
+                actor=actor,
+                actor_user=actor_user,
+            )
     RefundRequest.objects.filter(order=order, status=RefundRequest.Status.OPEN).update(
         status=RefundRequest.Status.APPROVED, refund=refund, decided_at=timezone.now()
     )

@@ -1,4 +1,4 @@
-"""How orders and enrollments change status: one function each, with a history row.
+"""How orders and enrollments change status, through records.transitions.status_move.
 
 Every other module of the app moves an order through `order_move` and ends access
 through `enrollment_revoke`; nothing else writes those statuses.
@@ -6,14 +6,13 @@ through `enrollment_revoke`; nothing else writes those statuses.
 
 from django.utils import timezone
 
-from .models import Enrollment, Order, OrderStatusChange
+from records.models import Actor
+from records.transitions import IllegalTransition, status_move
+
+from .models import Enrollment, Order
 from .signals import enrollment_revoked
 
-Actor = OrderStatusChange.Actor
-
-
-class IllegalTransition(Exception):
-    pass
+__all__ = ["Actor", "IllegalTransition", "enrollment_revoke", "order_move"]
 
 
 def order_move(
@@ -25,26 +24,27 @@ def order_move(
     event_id: str = "",
     note: str = "",
 ) -> None:
-    """The one way an order changes status: refuses illegal moves, keeps the history."""
-    if not order.can_move_to(to):
-        raise IllegalTransition(f"order {order.number} cannot go from {order.status} to {to}")
-    OrderStatusChange.objects.create(
-        order=order,
-        from_status=order.status,
-        to_status=to,
-        actor=actor,
-        actor_user=actor_user,
-        stripe_event_id=event_id,
-        note=note[:500],
+    """The one way an order changes status: refuses illegal moves, keeps the history.
+
+    The order is saved whole: callers set the payment fields before moving it.
+    """
+    status_move(
+        order, to=to, actor=actor, actor_user=actor_user, note=note, stripe_event_id=event_id
     )
-    order.status = to
-    order.save()
 
 
-def enrollment_revoke(*, enrollment: Enrollment, reason: str) -> None:
+def enrollment_revoke(
+    *, enrollment: Enrollment, reason: str, actor: str = Actor.SYSTEM, actor_user=None
+) -> None:
     """Access ends at once; later apps (certificates) hear it through the signal."""
-    enrollment.status = Enrollment.Status.REVOKED
     enrollment.revoked_at = timezone.now()
     enrollment.revoke_reason = reason[:500]
-    enrollment.save(update_fields=["status", "revoked_at", "revoke_reason"])
+    status_move(
+        enrollment,
+        to=Enrollment.Status.REVOKED,
+        actor=actor,
+        actor_user=actor_user,
+        note=reason,
+        update_fields=("revoked_at", "revoke_reason"),
+    )
     enrollment_revoked.send(sender=Enrollment, enrollment=enrollment, reason=reason)

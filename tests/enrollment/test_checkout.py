@@ -170,7 +170,7 @@ def test_demo_gateway_pays_through_the_same_fulfilment(
     client.post(response["Location"])
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
-    assert order.history.last().actor == "learner"
+    assert order.status_changes.last().actor == "learner"
     assert Enrollment.objects.active_for(learner).count() == 1
     assert fake_stripe.requests == []
 

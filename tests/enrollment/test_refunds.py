@@ -157,8 +157,8 @@ def test_director_refunds_from_admin_after_a_confirmation_page(
     assert refund.status == Refund.Status.SUCCEEDED
     paid_order.refresh_from_db()
     assert paid_order.status == OrderStatus.REFUNDED
-    assert paid_order.history.last().actor == "director"
-    assert paid_order.history.last().actor_user == director
+    assert paid_order.status_changes.last().actor == "director"
+    assert paid_order.status_changes.last().actor_user == director
     assert not Enrollment.objects.get().is_active
 
 
@@ -202,7 +202,7 @@ def test_refund_made_in_the_stripe_dashboard_arrives_by_webhook(client, paid_ord
     assert paid_order.status == OrderStatus.REFUNDED
     assert paid_order.amount_refunded_cents == 4900
     assert Refund.objects.get().stripe_refund_id == dashboard["id"]
-    assert paid_order.history.last().actor == "webhook"
+    assert paid_order.status_changes.last().actor == "webhook"
     assert len(revocations) == 1
 
 
@@ -245,12 +245,12 @@ def test_refund_event_that_overtakes_the_payment_is_applied_once_paid(
 
 
 def test_illegal_status_move_is_refused_and_leaves_no_history(paid_order):
-    before = paid_order.history.count()
+    before = paid_order.status_changes.count()
     with pytest.raises(states.IllegalTransition):
         states.order_move(order=paid_order, to=OrderStatus.EXPIRED, actor="system")
     paid_order.refresh_from_db()
     assert paid_order.status == OrderStatus.PAID
-    assert paid_order.history.count() == before
+    assert paid_order.status_changes.count() == before
 
 
 def test_refunded_learner_can_buy_again(client, paid_order, fake_stripe):

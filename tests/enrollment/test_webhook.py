@@ -37,8 +37,8 @@ def test_completed_session_pays_the_order_and_enrolls(
     assert order.status == OrderStatus.PAID
     assert order.amount_paid_cents == 4900
     assert Enrollment.objects.get().order == order
-    assert [h.to_status for h in order.history.all()] == ["pending", "paid"]
-    assert order.history.last().stripe_event_id.startswith("evt_")
+    assert [h.to_status for h in order.status_changes.all()] == ["pending", "paid"]
+    assert order.status_changes.last().stripe_event_id.startswith("evt_")
     assert len(mail.outbox) == 1
 
 
@@ -93,7 +93,7 @@ def test_two_events_about_one_payment_give_one_enrollment(client, order):
     signed_post(client, event("checkout.session.completed", session))
     signed_post(client, event("checkout.session.async_payment_succeeded", session))
     assert Enrollment.objects.count() == 1
-    assert Order.objects.get().history.filter(to_status="paid").count() == 1
+    assert Order.objects.get().status_changes.filter(to_status="paid").count() == 1
 
 
 def test_delayed_payment_is_granted_when_it_succeeds(client, order):
@@ -212,5 +212,5 @@ def test_concurrent_deliveries_give_exactly_one_paid_order_and_enrollment(
 
     assert statuses == [HTTPStatus.OK] * len(events)
     assert Enrollment.objects.count() == 1
-    assert Order.objects.get().history.filter(to_status="paid").count() == 1
+    assert Order.objects.get().status_changes.filter(to_status="paid").count() == 1
     assert StripeEvent.objects.count() == 5
