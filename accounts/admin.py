@@ -45,6 +45,7 @@ class UserAdmin(BaseUserAdmin):
                     "profession",
                     "license_number",
                     "license_jurisdiction",
+                    "no_license",
                 ]
             },
         ),

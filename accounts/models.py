@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 
+from .choices import NO_LICENSE_TEXT, Jurisdiction, Profession
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -28,18 +30,11 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra_fields)
 
 
-class Profession(models.TextChoices):
-    PSYCHOLOGIST = "psychologist", "Psychologist"
-    COUNSELOR = "counselor", "Professional counselor"
-    SOCIAL_WORKER = "social_worker", "Social worker"
-    MFT = "mft", "Marriage and family therapist"
-    OTHER = "other", "Other"
-
-
 class User(AbstractUser):
     """A learner or a director. Email is the login; the certificate fields live here."""
 
     Profession = Profession
+    Jurisdiction = Jurisdiction
 
     username = None
     first_name = None
@@ -61,9 +56,15 @@ class User(AbstractUser):
     license_number = models.CharField(max_length=64, blank=True)
     license_jurisdiction = models.CharField(
         "licensing jurisdiction",
-        max_length=100,
+        max_length=2,
+        choices=Jurisdiction.choices,
         blank=True,
-        help_text="The state, province or board that issued your license, e.g. California.",
+        help_text="The state or province that issued your license.",
+    )
+    no_license = models.BooleanField(
+        "I do not hold a license",
+        default=False,
+        help_text="Tick this only if you hold no license; your certificates then say so.",
     )
 
     USERNAME_FIELD = "email"
@@ -78,6 +79,15 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=models.Q(profession__in=["", *Profession.values]),
                 name="user_profession_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(license_jurisdiction__in=["", *Jurisdiction.values]),
+                name="user_jurisdiction_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(no_license=False)
+                | models.Q(license_number="", license_jurisdiction=""),
+                name="user_no_license_means_no_license_fields",
             ),
         ]
 
@@ -102,3 +112,18 @@ class User(AbstractUser):
     @property
     def certificate_profile_complete(self) -> bool:
         return bool(self.certificate_name.strip())
+
+    @property
+    def license_complete(self) -> bool:
+        """A license number and its jurisdiction, or the statement that there is none."""
+        return self.no_license or bool(self.license_number.strip() and self.license_jurisdiction)
+
+    @property
+    def license_display(self) -> str:
+        """The license line as certificates print it."""
+        if self.no_license:
+            return NO_LICENSE_TEXT
+        if not self.license_number:
+            return ""
+        name = self.get_license_jurisdiction_display()
+        return f"License {self.license_number}" + (f", {name}" if name else "")

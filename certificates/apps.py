@@ -7,18 +7,15 @@ class CertificatesConfig(AppConfig):
     verbose_name = "Certificates"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_save
-
+        from courses.hooks import credit_requirement_providers
         from enrollment.hooks import completion_providers
         from enrollment.signals import enrollment_revoked
-        from testing.models import EvaluationResponse
 
-        from . import services
-        from .checklist import certificate_step
+        from . import states
+        from .checklist import certificate_step, credit_requirements
 
-        enrollment_revoked.connect(services.revoke_for_enrollment, dispatch_uid="cert-revoke")
-        post_save.connect(
-            services.issue_after_evaluation, sender=EvaluationResponse, dispatch_uid="cert-issue"
-        )
+        enrollment_revoked.connect(states.revoke_for_enrollment, dispatch_uid="cert-revoke")
         if certificate_step not in completion_providers:
             completion_providers.append(certificate_step)
+        if credit_requirements not in credit_requirement_providers:
+            credit_requirement_providers.append(credit_requirements)

@@ -1,6 +1,7 @@
 from django.urls import reverse
 
 from enrollment.hooks import Step
+from testing.models import TestRules
 
 from .models import Certificate
 
@@ -9,10 +10,26 @@ def certificate_step(enrollment) -> list[Step]:
     certificate = enrollment.certificates.filter(status=Certificate.Status.VALID).first()
     return [
         Step(
-            label="Download your certificate",
+            label="Download your certificate"
+            if certificate
+            else "Confirm your details and get your certificate",
             done=certificate is not None,
             url=reverse("certificates:course", args=[enrollment.course.slug]),
             detail=f"Code {certificate.display_code}" if certificate else "",
             order=40,
         )
+    ]
+
+
+def credit_requirements(course) -> list[str]:
+    """What the course page says earns credit (courses.hooks)."""
+    rules = TestRules.objects.filter(course=course).first()
+    rules = rules or TestRules(course=course)
+    attempts = f"up to {rules.max_attempts} attempts" if rules.max_attempts else "retakes allowed"
+    return [
+        "Study the course material.",
+        f"Pass the online post-test with a score of at least {rules.passing_score}% ({attempts}).",
+        "Submit the course evaluation.",
+        "Confirm the name, profession and license to print; the Certificate of Completion "
+        "is then issued at once.",
     ]

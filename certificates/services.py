@@ -1,4 +1,7 @@
-"""Issuing, rendering, revoking and reissuing certificates."""
+"""Issuing certificates (after the learner confirms), rendering and verifying them.
+
+Revoking, reinstating and reissuing are status moves: see states.py.
+"""
 
 import io
 import logging
@@ -14,10 +17,13 @@ from weasyprint import HTML
 
 from courses.models import ProgramPolicies
 from enrollment.models import Enrollment
+from records.models import Actor
+from records.transitions import status_start
 from testing.models import EvaluationResponse
 from testing.services import passed_attempt
 
 from . import codes
+from .facts import Holder, course_facts_now, printed_fields
 from .models import Certificate, LookupBucket
 
 logger = logging.getLogger(__name__)
@@ -28,7 +34,8 @@ def verification_url(certificate: Certificate) -> str:
 
 
 def issue_blockers(*, enrollment: Enrollment) -> list[str]:
-    """What still stands between the learner and the certificate; empty when none."""
+    """What still stands between the learner and the certificate, before the holder's
+    details (see facts.Holder.problems); empty when none."""
     blockers = []
     if not enrollment.is_active:
         blockers.append("the enrollment is not active")
@@ -36,95 +43,74 @@ def issue_blockers(*, enrollment: Enrollment) -> list[str]:
         blockers.append("pass the post-test")
     if not EvaluationResponse.objects.filter(enrollment=enrollment).exists():
         blockers.append("submit the course evaluation")
-    if not enrollment.user.certificate_profile_complete:
-        blockers.append("add the name to print on certificates in your account")
     return blockers
 
 
-def _snapshot(enrollment: Enrollment) -> dict:
-    user, course = enrollment.user, enrollment.course
-    policies = ProgramPolicies.current()
+def completion_date(enrollment: Enrollment):
     passed = passed_attempt(enrollment)
-    instructors = "; ".join(
-        link.instructor.display_name
-        for link in course.course_instructors.select_related("instructor")
+    return timezone.localdate(passed.submitted_at) if passed else timezone.localdate()
+
+
+def certificate_preview(*, enrollment: Enrollment) -> dict:
+    """What the first certificate would print now: the holder's details from the
+    account and the course as it stands (the confirmation page shows it)."""
+    policies = ProgramPolicies.current()
+    facts = course_facts_now(
+        course=enrollment.course,
+        completed_on=completion_date(enrollment),
+        sponsor_name=policies.sponsor_name if policies else settings.SITE_NAME,
     )
-    return {
-        "holder_name": user.certificate_name.strip(),
-        "holder_credentials": user.credentials,
-        "license_number": user.license_number,
-        "license_jurisdiction": user.license_jurisdiction,
-        "course_title": course.title,
-        "ce_credits": course.ce_credits,
-        "credit_type": course.credit_type,
-        "instructors": instructors,
-        "completed_on": timezone.localdate(passed.submitted_at) if passed else timezone.localdate(),
-        "sponsor_name": policies.sponsor_name if policies else settings.SITE_NAME,
-        "approval_statement": policies.approval_statement if policies else "",
-    }
+    return printed_fields(facts, Holder.of(enrollment.user))
 
 
-def certificate_issue(*, enrollment: Enrollment) -> Certificate | None:
-    """Issue the certificate once the rules are met. Idempotent, also when concurrent."""
+def certificate_issue(
+    *, enrollment: Enrollment, confirmed_fingerprint: str, actor_user=None
+) -> Certificate:
+    """Issue the first certificate once the learner has confirmed the details shown.
+
+    `confirmed_fingerprint` is the Holder.fingerprint of the details the learner saw: if
+    the account changed since (another tab), nothing is issued and they look again.
+    Idempotent, also when concurrent (one valid certificate per enrollment). Raises
+    ValidationError with a message fit for the learner.
+    """
     existing = enrollment.certificates.filter(status=Certificate.Status.VALID).first()
     if existing is not None:
         return existing
     if enrollment.certificates.exists():
-        return None  # revoked by the director: only a reissue brings it back
-    if issue_blockers(enrollment=enrollment):
-        return None
+        raise ValidationError(
+            "This course's certificate was revoked; only the Director can reinstate it."
+        )
+    blockers = issue_blockers(enrollment=enrollment)
+    if blockers:
+        raise ValidationError(f"First {', '.join(blockers)}.")
+    holder = Holder.of(enrollment.user)
+    problems = holder.problems()
+    if problems:
+        raise ValidationError(f"Add {', '.join(problems)} in your account.")
+    if confirmed_fingerprint != holder.fingerprint:
+        raise ValidationError(
+            "Your certificate details changed since this page was shown. Check them again "
+            "and confirm."
+        )
+    fields = certificate_preview(enrollment=enrollment)
+    approval_id = fields.pop("approval_id")
     try:
         with transaction.atomic():
-            return Certificate.objects.create(enrollment=enrollment, **_snapshot(enrollment))
+            certificate = Certificate.objects.create(
+                enrollment=enrollment,
+                approval_id=approval_id,
+                holder_confirmed_at=timezone.now(),
+                **fields,
+            )
+            status_start(
+                certificate,
+                actor=Actor.LEARNER,
+                actor_user=actor_user or enrollment.user,
+                note="Issued after the learner confirmed the details printed.",
+            )
     except IntegrityError:  # another request issued it first
         return enrollment.certificates.get(status=Certificate.Status.VALID)
-
-
-def certificate_revoke(*, certificate: Certificate, reason: str) -> Certificate:
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError("Give a reason: the verification page shows it.")
-    with transaction.atomic():
-        certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
-        if certificate.status == Certificate.Status.VALID:
-            certificate.status = Certificate.Status.REVOKED
-            certificate.revoked_at = timezone.now()
-            certificate.revoke_reason = reason[:500]
-            certificate.save(update_fields=["status", "revoked_at", "revoke_reason"])
     return certificate
-
-
-def certificate_reissue(*, certificate: Certificate, reason: str) -> Certificate:
-    """After a name or license correction: a new certificate, a new code, history kept."""
-    with transaction.atomic():
-        old = Certificate.objects.select_for_update().get(pk=certificate.pk)
-        if old.status != Certificate.Status.VALID:
-            raise ValidationError("Only a valid certificate can be reissued.")
-        now = timezone.now()
-        # One valid certificate per enrollment, and a REISSUED one names its successor:
-        # step the old one aside first, then point it at the new one.
-        Certificate.objects.filter(pk=old.pk).update(
-            status=Certificate.Status.REVOKED, revoked_at=now, revoke_reason=reason[:500]
-        )
-        new = Certificate.objects.create(
-            enrollment=old.enrollment,
-            **{**_snapshot(old.enrollment), "completed_on": old.completed_on},
-        )
-        Certificate.objects.filter(pk=old.pk).update(
-            status=Certificate.Status.REISSUED, replaced_by=new
-        )
-    return new
-
-
-def revoke_for_enrollment(sender, enrollment, reason: str, **kwargs) -> None:
-    """enrollment_revoked receiver: a refund revokes the certificate at once."""
-    for certificate in enrollment.certificates.filter(status=Certificate.Status.VALID):
-        certificate_revoke(certificate=certificate, reason=reason)
-
-
-def issue_after_evaluation(sender, instance: EvaluationResponse, created: bool, **kwargs) -> None:
-    if created:
-        transaction.on_commit(lambda: certificate_issue(enrollment=instance.enrollment))
 
 
 # --- PDF -------------------------------------------------------------------------------
@@ -152,12 +138,18 @@ def certificate_html(certificate: Certificate) -> str:
     )
 
 
+# Tagged PDF/UA-1 (ISO 14289): a structure tree in reading order, the language from the
+# page's <html lang>, the title shown in the viewer's title bar. WeasyPrint 70 names the
+# variant "pdf/ua-1" (`weasyprint --pdf-variant`), and it implies tagging.
+PDF_VARIANT = "pdf/ua-1"
+
+
 def render_pdf(html: str, *, title: str, author: str) -> bytes:
-    document = HTML(string=html, base_url=str(settings.BASE_DIR)).render()
+    document = HTML(string=html, base_url=str(settings.BASE_DIR)).render(pdf_variant=PDF_VARIANT)
     document.metadata.title = title
     document.metadata.authors = [author]
     out = io.BytesIO()
-    document.write_pdf(out)
+    document.write_pdf(out, pdf_variant=PDF_VARIANT)
     return out.getvalue()
 
 
@@ -206,21 +198,34 @@ def certificate_by_typed_code(typed: str) -> Certificate | None:
 
 
 def verification_facts(certificate: Certificate) -> dict:
+    """What the public JSON says: the printed facts and the status, with the public
+    reason only (never the director's note, order numbers or refund details)."""
     replaced = certificate.replaced_by
     return {
         "code": certificate.display_code,
         "status": certificate.status,
         "holder": certificate.holder_display,
+        "profession": certificate.get_holder_profession_display(),
         "license_jurisdiction": certificate.license_jurisdiction,
+        "license_jurisdiction_code": certificate.license_jurisdiction_code,
         "license_number_last4": certificate.masked_license,
+        "no_license_stated": certificate.no_license,
         "course_title": certificate.course_title,
+        "instructors": certificate.instructors,
         "ce_credits": str(certificate.ce_credits),
         "credit_type": certificate.credit_type,
+        "approving_body": certificate.approving_body,
+        "provider_number": certificate.provider_number,
         "completed_on": certificate.completed_on.isoformat(),
         "delivery_format": certificate.delivery_format,
         "sponsor": certificate.sponsor_name,
         "approval_statement": certificate.approval_statement,
-        "revoked_at": certificate.revoked_at.isoformat() if certificate.revoked_at else None,
-        "revoke_reason": certificate.revoke_reason or None,
+        "revoked_at": certificate.revoked_at.isoformat()
+        if certificate.status == Certificate.Status.REVOKED
+        else None,
+        "revocation_reason": certificate.get_public_reason_display() or None,
+        "replaced_at": certificate.revoked_at.isoformat()
+        if certificate.status == Certificate.Status.REISSUED
+        else None,
         "replaced_by": verification_url(replaced) if replaced else None,
     }

@@ -2,38 +2,88 @@ import csv
 from collections import defaultdict
 from decimal import Decimal
 
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from enrollment.models import Enrollment
 from testing.question_csv import safe_cell
 
 from . import codes, services
-from .models import Certificate
+from .facts import Holder
+from .models import UNAPPROVED_UNIT, Certificate
+
+
+class ConfirmForm(forms.Form):
+    """The learner's confirmation of the details shown; the fingerprint ties it to them."""
+
+    confirm = forms.BooleanField(
+        label="These details are correct; print them on my certificate.",
+        error_messages={"required": "Tick the box to confirm the details above."},
+    )
+    details = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def course_certificate(request: HttpRequest, slug: str) -> HttpResponse:
+    """The learner's certificate for a course; before the first one is issued, the
+    exact details it will print and the confirmation that issues it (POST)."""
     enrollment = get_object_or_404(
         Enrollment.objects.active().select_related("course", "user"),
         user=request.user,
         course__slug=slug,
     )
-    certificate = services.certificate_issue(enrollment=enrollment)
+    certificate = enrollment.certificates.filter(status=Certificate.Status.VALID).first()
+    if certificate is not None:
+        return render(
+            request,
+            "certificates/course.html",
+            {"course": enrollment.course, "certificate": certificate,
+             "verification_url": services.verification_url(certificate)},
+        )  # fmt: skip
+    revoked = enrollment.certificates.first()
+    if revoked is not None:
+        return render(
+            request, "certificates/course.html", {"course": enrollment.course, "revoked": revoked}
+        )
+    blockers = services.issue_blockers(enrollment=enrollment)
+    if blockers:
+        return render(
+            request,
+            "certificates/course.html",
+            {"course": enrollment.course, "blockers": blockers},
+        )
+    holder = Holder.of(request.user)
+    form = ConfirmForm(request.POST or None, initial={"details": holder.fingerprint})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.certificate_issue(
+                enrollment=enrollment, confirmed_fingerprint=form.cleaned_data["details"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Your certificate was issued.")
+            return redirect("certificates:course", slug=slug)
     return render(
         request,
-        "certificates/course.html",
+        "certificates/confirm.html",
         {
             "course": enrollment.course,
-            "certificate": certificate,
-            "revoked": None if certificate else enrollment.certificates.first(),
-            "blockers": [] if certificate else services.issue_blockers(enrollment=enrollment),
-            "verification_url": services.verification_url(certificate) if certificate else "",
+            "form": form,
+            "holder": holder,
+            "problems": holder.problems(),
+            "preview": services.certificate_preview(enrollment=enrollment),
+            "profile_url": f"{reverse('accounts:profile')}?next={request.path}",
+            "unapproved_unit": UNAPPROVED_UNIT,
         },
     )
 
@@ -49,8 +99,11 @@ def certificate_download(request: HttpRequest, code: str) -> HttpResponse:
         certificate.enrollment.user_id == request.user.pk
         and certificate.status == Certificate.Status.VALID
     )
-    if not (is_holder or request.user.is_staff):
-        raise Http404
+    if not is_holder:
+        if not request.user.is_staff:
+            raise Http404
+        if not request.user.has_perm("certificates.download_any_certificate"):
+            raise PermissionDenied
     response = HttpResponse(services.certificate_pdf(certificate=certificate), "application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{certificate.pdf_filename}"'
     response["Cache-Control"] = "private, no-store"
@@ -121,7 +174,8 @@ def _transcript(user) -> tuple[list[Certificate], dict, dict]:
     by_type: dict[str, Decimal] = defaultdict(Decimal)
     by_year: dict[int, Decimal] = defaultdict(Decimal)
     for certificate in certificates:
-        by_type[certificate.credit_type] += certificate.ce_credits
+        body = f" ({certificate.approving_body})" if certificate.approving_body else ""
+        by_type[f"{certificate.credit_type}{body}"] += certificate.ce_credits
         by_year[certificate.completed_on.year] += certificate.ce_credits
     return certificates, dict(by_type), dict(sorted(by_year.items(), reverse=True))
 
@@ -144,11 +198,14 @@ def transcript_csv(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="ce-transcript.csv"'
     writer = csv.writer(response)
-    writer.writerow(["completed_on", "course", "ce_credits", "credit_type", "sponsor", "code"])
+    writer.writerow(
+        ["completed_on", "course", "ce_credits", "credit_type", "approving_body", "sponsor", "code"]
+    )
     for c in certificates:
         writer.writerow(
             [c.completed_on.isoformat(), safe_cell(c.course_title), c.ce_credits,
-             safe_cell(c.credit_type), safe_cell(c.sponsor_name), c.display_code]
+             safe_cell(c.credit_type), safe_cell(c.approving_body), safe_cell(c.sponsor_name),
+             c.display_code]
         )  # fmt: skip
     return response
 

@@ -7,15 +7,22 @@ from django.db import models
 from django.db.models import Count, QuerySet
 from django.forms import BaseInlineFormSet, Textarea
 from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
+
+from accounts.choices import JURISDICTION_GROUPS, Profession
 
 from .models import (
+    ApprovingBody,
     AudioTrack,
+    CEBrokerProfessionCode,
     Course,
+    CourseApproval,
     CourseInstructor,
     Instructor,
     LearningObjective,
     Program,
     ProgramPolicies,
+    ProviderApproval,
     Section,
     Video,
 )
@@ -51,6 +58,15 @@ class LearningObjectiveInline(admin.TabularInline):
     formfield_overrides = {models.CharField: {"widget": Textarea(attrs={"rows": 2, "cols": 80})}}
 
 
+class CourseApprovalInline(admin.TabularInline):
+    """The approvals a course carries, with the credits each grants (point 3 of issue 9)."""
+
+    model = CourseApproval
+    extra = 0
+    fields = ["order", "approval", "credits", "credit_unit", "course_number"]
+    verbose_name_plural = "approvals (credit lines printed on certificates)"
+
+
 class CourseInstructorInline(admin.TabularInline):
     model = CourseInstructor
     formset = RequiredWhenPublishedFormSet
@@ -82,7 +98,6 @@ class CourseAdminForm(forms.ModelForm):
             "image_alt",
             "currency",
             "ce_credits",
-            "credit_type",
             "level",
             "target_audience",
             "format_summary",
@@ -192,6 +207,7 @@ class CourseAdmin(admin.ModelAdmin):
     inlines = [
         LearningObjectiveInline,
         CourseInstructorInline,
+        CourseApprovalInline,
         SectionInline,
         AudioTrackInline,
         VideoInline,
@@ -203,7 +219,7 @@ class CourseAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["title", "slug", "status", "published_at", "summary", "description"]}),
         ("Image", {"fields": ["image", "image_alt"]}),
-        ("Price and credits", {"fields": ["price", "currency", "ce_credits", "credit_type"]}),
+        ("Price and credits", {"fields": ["price", "currency", "ce_credits"]}),
         ("Post-test", {"fields": ["require_all_sections"]}),
         (
             "Course facts",
@@ -293,3 +309,57 @@ class ProgramPoliciesAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+class CEBrokerProfessionCodeInline(admin.TabularInline):
+    model = CEBrokerProfessionCode
+    extra = 0
+    fields = ["profession", "code"]
+
+
+@admin.register(ApprovingBody)
+class ApprovingBodyAdmin(SimpleHistoryAdmin):
+    list_display = ["abbreviation", "name", "credit_unit", "reports_to_cebroker"]
+    search_fields = ["abbreviation", "name"]
+    inlines = [CEBrokerProfessionCodeInline]
+
+
+class ProviderApprovalForm(forms.ModelForm):
+    """Professions and jurisdictions are stored as lists of codes; chosen from the lists."""
+
+    professions = forms.MultipleChoiceField(
+        choices=Profession.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The professions whose licensees this approval serves.",
+    )
+    jurisdictions = forms.MultipleChoiceField(
+        choices=JURISDICTION_GROUPS,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 10}),
+        help_text="Only for a state or provincial board: where it applies. None: everywhere.",
+    )
+
+    class Meta:
+        model = ProviderApproval
+        fields = [
+            "body",
+            "provider_number",
+            "statement",
+            "valid_from",
+            "valid_until",
+            "professions",
+            "jurisdictions",
+        ]
+
+
+@admin.register(ProviderApproval)
+class ProviderApprovalAdmin(SimpleHistoryAdmin):
+    form = ProviderApprovalForm
+    list_display = ["__str__", "body", "valid_from", "valid_until", "professions_display"]
+    list_filter = ["body"]
+    search_fields = ["body__name", "body__abbreviation", "provider_number", "statement"]
+    list_select_related = ["body"]
+
+    @admin.display(description="professions")
+    def professions_display(self, obj: ProviderApproval) -> str:
+        return obj.professions_display

@@ -1,10 +1,15 @@
+from datetime import date
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from accounts.choices import PROFESSION_PLURALS, Jurisdiction, Profession
 
 from .storage import private_storage
 
@@ -63,9 +68,23 @@ class CourseQuerySet(models.QuerySet):
             )
         )
 
+    def with_approvals(self) -> "CourseQuerySet":
+        return self.prefetch_related(
+            Prefetch(
+                "course_approvals",
+                queryset=CourseApproval.objects.select_related("approval__body").order_by(
+                    "order", "pk"
+                ),
+            )
+        )
+
     def for_detail_page(self) -> "CourseQuerySet":
-        return self.with_instructors().prefetch_related(
-            "objectives", Prefetch("programs", queryset=Program.objects.order_by("title"))
+        return (
+            self.with_instructors()
+            .with_approvals()
+            .prefetch_related(
+                "objectives", Prefetch("programs", queryset=Program.objects.order_by("title"))
+            )
         )
 
     def search(self, text: str) -> "CourseQuerySet":
@@ -118,12 +137,8 @@ class Course(models.Model):
         max_digits=4,
         decimal_places=1,
         validators=[MinValueValidator(Decimal("0.5"))],
-    )
-    credit_type = models.CharField(
-        "credit type / approving body",
-        max_length=200,
-        default="CE credits for psychologists (APA)",
-        help_text="What the credits count as and who approves them.",
+        help_text="The course's length in credit hours, for the catalog. Each approval "
+        "below states the credits or hours it grants.",
     )
     level = models.CharField(max_length=16, choices=Level.choices)
     target_audience = models.TextField()
@@ -255,12 +270,6 @@ class ProgramPolicies(models.Model):
     sources_relevance = models.TextField("sources and relevance")
     refund_cancellation = models.TextField("cost and refund / cancellation policy")
     grievance = models.TextField("grievance procedure")
-    # Printed on every Certificate of Completion; approving bodies require exact wording.
-    approval_statement = models.TextField(
-        "sponsor approval statement",
-        blank=True,
-        help_text="Printed on certificates exactly as written, e.g. the APA sponsor statement.",
-    )
     certificate_logo = models.ImageField(upload_to="public/certificates/", blank=True)
     certificate_signature = models.ImageField(upload_to="public/certificates/", blank=True)
     signatory_name = models.CharField(max_length=150, blank=True)
@@ -278,6 +287,181 @@ class ProgramPolicies(models.Model):
     @classmethod
     def current(cls) -> "ProgramPolicies | None":
         return cls.objects.filter(pk=1).first()
+
+
+class CreditUnit(models.TextChoices):
+    """What an approving body calls its units: certificates print it as the body says."""
+
+    CE_CREDITS = "CE credits", "CE credits"
+    CE_HOURS = "CE hours", "CE hours"
+    CONTACT_HOURS = "contact hours", "contact hours"
+    CLOCK_HOURS = "clock hours", "clock hours"
+
+
+class ApprovingBody(models.Model):
+    """An organisation that approves CE providers: APA, ASWB ACE, NBCC, a state board."""
+
+    name = models.CharField(max_length=200, unique=True)
+    abbreviation = models.CharField(max_length=40, help_text="As printed, e.g. APA, ASWB ACE.")
+    credit_unit = models.CharField(
+        "unit of credit",
+        max_length=20,
+        choices=CreditUnit.choices,
+        default=CreditUnit.CE_CREDITS,
+        help_text="What this body calls its credits; certificates print it.",
+    )
+    website = models.URLField(blank=True)
+    reports_to_cebroker = models.BooleanField(
+        "completions are reported to CE Broker",
+        default=False,
+        help_text="Its licensees' completions go into the roster's CE Broker upload file.",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["abbreviation"]
+        verbose_name_plural = "approving bodies"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(credit_unit__in=CreditUnit.values), name="body_credit_unit_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.abbreviation
+
+
+class CEBrokerProfessionCode(models.Model):
+    """CE Broker's code for one of our professions, as this body's board registers it."""
+
+    body = models.ForeignKey(
+        ApprovingBody, on_delete=models.CASCADE, related_name="cebroker_profession_codes"
+    )
+    profession = models.CharField(max_length=32, choices=Profession.choices)
+    code = models.CharField(
+        max_length=20, help_text="From CE Broker's list of profession codes, e.g. MHC."
+    )
+
+    class Meta:
+        verbose_name = "CE Broker profession code"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["body", "profession"], name="one_cebroker_code_per_profession"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.body}: {self.get_profession_display()} = {self.code}"
+
+
+def _check_codes(values, allowed, what: str) -> None:
+    if not isinstance(values, list) or any(v not in allowed for v in values):
+        raise ValidationError(f"Unknown {what}: choose from the list.")
+
+
+class ProviderApproval(models.Model):
+    """Our approval by one body: the number it gave us, the statement it requires us to
+    print, for how long, and which professions (and, for a state board, which
+    jurisdictions) it covers."""
+
+    body = models.ForeignKey(ApprovingBody, on_delete=models.PROTECT, related_name="approvals")
+    provider_number = models.CharField(
+        max_length=60, blank=True, help_text="The number the body gave us, if any."
+    )
+    statement = models.TextField(
+        "approval statement",
+        help_text="Printed on certificates and the course page exactly as the body requires.",
+    )
+    valid_from = models.DateField(default=date.today)
+    valid_until = models.DateField(
+        null=True, blank=True, help_text="Empty while the approval has no end date."
+    )
+    professions = models.JSONField(
+        default=list, help_text="The professions whose licensees this approval serves."
+    )
+    jurisdictions = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Only for a state or provincial board: where it applies. Empty: everywhere.",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["body__abbreviation", "-valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
+                name="approval_period_in_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        number = f" {self.provider_number}" if self.provider_number else ""
+        return f"{self.body.abbreviation}{number}"
+
+    def clean(self) -> None:
+        _check_codes(self.professions, Profession.values, "profession")
+        _check_codes(self.jurisdictions, Jurisdiction.values, "jurisdiction")
+        if not self.professions:
+            raise ValidationError({"professions": "Choose the professions it covers."})
+
+    def is_current_on(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
+
+    @property
+    def professions_display(self) -> str:
+        return ", ".join(PROFESSION_PLURALS.get(p, p) for p in self.professions)
+
+    @property
+    def jurisdictions_display(self) -> str:
+        return ", ".join(Jurisdiction(j).label for j in self.jurisdictions if j in Jurisdiction)
+
+
+class CourseApproval(models.Model):
+    """A course carries an approval: the credits it grants and the body's course number."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="course_approvals")
+    approval = models.ForeignKey(
+        ProviderApproval, on_delete=models.PROTECT, related_name="course_approvals"
+    )
+    credits = models.DecimalField(
+        "credits or hours",
+        max_digits=4,
+        decimal_places=1,
+        validators=[MinValueValidator(Decimal("0.5"))],
+    )
+    credit_unit = models.CharField(
+        "unit",
+        max_length=20,
+        choices=CreditUnit.choices,
+        blank=True,
+        help_text="Empty: the body's own unit.",
+    )
+    course_number = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="The body's number for this course (CE Broker's course tracking number).",
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = "course approval"
+        constraints = [
+            models.UniqueConstraint(fields=["course", "approval"], name="course_approval_unique"),
+            models.CheckConstraint(condition=Q(credits__gt=0), name="course_approval_credits_pos"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course}: {self.credits} {self.unit} ({self.approval.body.abbreviation})"
+
+    @property
+    def unit(self) -> str:
+        return self.credit_unit or self.approval.body.credit_unit
 
 
 class Section(models.Model):

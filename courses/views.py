@@ -2,8 +2,10 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from . import credits, hooks
 from .caching import cache_anonymous_page
 from .forms import CatalogFilterForm
 from .models import Course, Instructor, ProgramPolicies
@@ -30,6 +32,10 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
     course = get_object_or_404(Course.objects.visible_to(request.user).for_detail_page(), slug=slug)
     instructors = [link.instructor for link in course.course_instructors.all()]
     policies = ProgramPolicies.current()
+    today = timezone.localdate()
+    # Approving bodies require the statement wherever the course is advertised; an
+    # approval whose period has ended is neither advertised nor printed.
+    options = credits.current_options(credits.course_credit_options(course), on=today)
     return render(
         request,
         "courses/course_detail.html",
@@ -37,9 +43,29 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "course": course,
             "instructors": instructors,
             "policies": policies,
+            "credit_options": options,
+            "credit_requirements": hooks.credit_requirements(course),
+            "learner_credit": _learner_credit(request.user, options, today),
             "course_ld": _structured_data(course, instructors, policies),
         },
     )
+
+
+def _learner_credit(user, options, today) -> dict | None:
+    """For a signed-in learner: the line their profession earns, or that none does."""
+    if not user.is_authenticated:
+        return None
+    if not user.profession:
+        return {"known": False}
+    option = credits.credit_option_for(
+        options, profession=user.profession, jurisdiction=user.license_jurisdiction, on=today
+    )
+    return {
+        "known": True,
+        "option": option,
+        "profession": user.get_profession_display(),
+        "jurisdiction": user.get_license_jurisdiction_display(),
+    }
 
 
 def _structured_data(course: Course, instructors: list, policies) -> dict:

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from courses.credits import credit_for_learner
 from courses.models import Course, ProgramPolicies
 from records.transitions import status_start
 
@@ -54,6 +55,8 @@ def _order_start_locked(*, user, course: Course) -> Order:
     if recent is not None:
         return recent
     policies = ProgramPolicies.current()
+    # The credit line the buyer's profession earns, as the checkout page showed it.
+    credit = credit_for_learner(course, user, on=timezone.localdate())
     order = Order.objects.create(
         user=user,
         course=course,
@@ -61,8 +64,10 @@ def _order_start_locked(*, user, course: Course) -> Order:
         course_title=course.title,
         price_cents=course.price_cents,
         currency=course.currency,
-        ce_credits=course.ce_credits,
-        credit_type=course.credit_type,
+        ce_credits=credit.credits if credit else course.ce_credits,
+        credit_type=f"{credit.unit} ({credit.body_abbreviation})"
+        if credit
+        else "hours of instruction (no approved CE credit for this profession)",
         refund_policy="\n\n".join(
             filter(None, [refunds.refund_rule_text(), policies and policies.refund_cancellation])
         ),

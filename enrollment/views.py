@@ -6,9 +6,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from courses.credits import credit_for_learner
 from courses.models import Course, ProgramPolicies
 
 from . import orders, payments, refunds, states, webhooks
@@ -29,7 +31,11 @@ def checkout(request: HttpRequest, slug: str) -> HttpResponse:
         return render(
             request,
             "enrollment/checkout_review.html",
-            {"course": course, "demo": payments.gateway_for(course) == Gateway.DEMO},
+            {
+                "course": course,
+                "demo": payments.gateway_for(course) == Gateway.DEMO,
+                "credit": credit_for_learner(course, request.user, on=timezone.localdate()),
+            },
         )
     order = orders.order_start(user=request.user, course=course)
     try:

@@ -6,6 +6,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import format_html, linebreaks
 from django.utils.safestring import SafeString, mark_safe
 
+from accounts.choices import jurisdiction_name
+
 register = template.Library()
 
 CURRENCY_SYMBOLS = {"USD": "$", "CAD": "CA$", "EUR": "€", "GBP": "£"}
@@ -32,6 +34,12 @@ def credits(value) -> str:
         return ""
     text = f"{value:f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@register.filter
+def jurisdiction(code: str) -> str:
+    """ "CA" -> "California": jurisdictions are stored as codes and shown by name."""
+    return jurisdiction_name(code or "")
 
 
 @register.filter

@@ -6,6 +6,7 @@ The seed course's facts (title, price, credits, level, objectives, instructor) c
 
 import io
 import os
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,16 +17,22 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from PIL import Image, ImageDraw
 
+from accounts.choices import Jurisdiction, Profession
 from accounts.models import User
 from courses.models import (
+    ApprovingBody,
     AudioTrack,
+    CEBrokerProfessionCode,
     Course,
+    CourseApproval,
     CourseInstructor,
+    CreditUnit,
     Instructor,
     LearningObjective,
     Level,
     Program,
     ProgramPolicies,
+    ProviderApproval,
     Section,
     Video,
 )
@@ -51,7 +58,7 @@ DEMO_ACCOUNTS = {
         "credentials": "PsyD",
         "profession": User.Profession.PSYCHOLOGIST,
         "license_number": "PSY 12345",
-        "license_jurisdiction": "California",
+        "license_jurisdiction": "CA",
     },
 }
 
@@ -60,11 +67,6 @@ POLICIES = {
     "director_name": "Dana Director",
     "signatory_name": "Dana Director",
     "signatory_title": "Director of Continuing Education",
-    "approval_statement": (
-        "Demo data: Clinician CE Institute is a sample sponsor. An approved sponsor prints "
-        "its approving body's exact statement here, e.g. that it is approved to sponsor "
-        "continuing education and maintains responsibility for the program and its content."
-    ),
     "contact_email": "director@example.com",
     "contact_phone": "",
     "diversity_accessibility": (
@@ -96,6 +98,123 @@ POLICIES = {
         "staff."
     ),
 }
+
+# The approvals a sponsor like ours holds. Provider numbers and statements are demo data
+# written in our own words; a real sponsor prints each body's required wording exactly.
+APPROVALS = [
+    {
+        "body": {
+            "name": "American Psychological Association",
+            "abbreviation": "APA",
+            "credit_unit": CreditUnit.CE_CREDITS,
+            "website": "https://www.apa.org/",
+        },
+        "provider_number": "",
+        "statement": (
+            "Clinician CE Institute is approved by the American Psychological Association "
+            "to sponsor continuing education for psychologists, and keeps responsibility for "
+            "this program and its content. (Demo data.)"
+        ),
+        "valid_from": date(2024, 1, 1),
+        "valid_until": None,
+        "professions": [Profession.PSYCHOLOGIST],
+        "jurisdictions": [],
+    },
+    {
+        "body": {
+            "name": "Association of Social Work Boards, Approved Continuing Education",
+            "abbreviation": "ASWB ACE",
+            "credit_unit": CreditUnit.CE_HOURS,
+            "website": "https://www.aswb.org/",
+        },
+        "provider_number": "1787",
+        "statement": (
+            "Clinician CE Institute, provider 1787, is an ASWB Approved Continuing Education "
+            "(ACE) provider for this course, for the approval period January 1, 2025 to "
+            "January 1, 2028. Regulatory boards decide which courses they accept for "
+            "continuing education credit. Social workers completing this course earn "
+            "8 clinical CE hours. (Demo data.)"
+        ),
+        "valid_from": date(2025, 1, 1),
+        "valid_until": date(2028, 1, 1),
+        "professions": [Profession.SOCIAL_WORKER],
+        "jurisdictions": [],
+    },
+    {
+        "body": {
+            "name": "National Board for Certified Counselors",
+            "abbreviation": "NBCC",
+            "credit_unit": CreditUnit.CONTACT_HOURS,
+            "website": "https://www.nbcc.org/",
+        },
+        "provider_number": "ACEP 7103",
+        "statement": (
+            "Clinician CE Institute holds NBCC approval as an Approved Continuing Education "
+            "Provider, ACEP No. 7103. Programs that do not qualify for NBCC credit are marked "
+            "as such. Clinician CE Institute alone is responsible for every aspect of its "
+            "programs. (Demo data.)"
+        ),
+        "valid_from": date(2024, 6, 1),
+        "valid_until": None,
+        "professions": [Profession.COUNSELOR],
+        "jurisdictions": [],
+    },
+    {
+        "body": {
+            "name": "California Board of Behavioral Sciences",
+            "abbreviation": "CA BBS",
+            "credit_unit": CreditUnit.CE_HOURS,
+            "website": "https://www.bbs.ca.gov/",
+        },
+        "provider_number": "PCE 5421",
+        "statement": (
+            "Clinician CE Institute is a continuing education provider recognized by the "
+            "California Board of Behavioral Sciences (provider PCE 5421). This course meets "
+            "the Board's requirements for LMFTs, LPCCs, LCSWs and LEPs. Clinician CE "
+            "Institute is responsible for this program and its content. (Demo data.)"
+        ),
+        "valid_from": date(2025, 7, 1),
+        "valid_until": date(2027, 6, 30),
+        "professions": [Profession.MFT, Profession.COUNSELOR, Profession.SOCIAL_WORKER],
+        "jurisdictions": [Jurisdiction.CA],
+    },
+    {
+        "body": {
+            "name": "Florida Board of Clinical Social Work, Marriage and Family Therapy "
+            "and Mental Health Counseling",
+            "abbreviation": "FL 491 Board",
+            "credit_unit": CreditUnit.CE_HOURS,
+            "website": "https://floridasmentalhealthprofessions.gov/",
+            "reports_to_cebroker": True,
+        },
+        "cebroker_codes": {
+            Profession.SOCIAL_WORKER: "CSW",
+            Profession.MFT: "MFT",
+            Profession.COUNSELOR: "MHC",
+        },
+        "provider_number": "50-31337",
+        "statement": (
+            "Clinician CE Institute is approved by the Florida Board of Clinical Social Work, "
+            "Marriage and Family Therapy and Mental Health Counseling as a continuing "
+            "education provider (50-31337); completions are reported to CE Broker. "
+            "(Demo data.)"
+        ),
+        "valid_from": date(2025, 4, 1),
+        "valid_until": date(2027, 3, 31),
+        "professions": [Profession.MFT, Profession.COUNSELOR, Profession.SOCIAL_WORKER],
+        "jurisdictions": [Jurisdiction.FL],
+    },
+]
+
+# Which approvals each course carries: body abbreviation -> the body's course number.
+SEED_COURSE_APPROVALS = {
+    "APA": "",
+    "ASWB ACE": "",
+    "NBCC": "",
+    "CA BBS": "",
+    "FL 491 Board": "20-912345",
+}
+SAMPLE_COURSE_APPROVALS = {"APA": "", "ASWB ACE": ""}
 
 SEED_OBJECTIVES = [
     "list seven levels of ego defensive functions,",
@@ -169,7 +288,6 @@ SEED_COURSE = {
     "price_cents": 11900,
     "currency": "USD",
     "ce_credits": Decimal("8.0"),
-    "credit_type": "CE credits for psychologists (APA)",
     "level": Level.INTERMEDIATE,
     "target_audience": (
         "Designed for postdoctoral-level psychologists; this is an intermediate-level "
@@ -268,6 +386,7 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             ProgramPolicies.objects.update_or_create(pk=1, defaults=POLICIES)
+            approvals = self._approvals()
             instructors = {slug: self._instructor(slug, data) for slug, data in INSTRUCTORS.items()}
             seed = self._course(
                 SEED_SLUG, SEED_COURSE, SEED_OBJECTIVES, [instructors["michael-j-gerson"]]
@@ -281,6 +400,7 @@ class Command(BaseCommand):
                 },
             )
             program.courses.add(seed)
+            self._course_approvals(seed, approvals, SEED_COURSE_APPROVALS)
             self._content(seed)
             self._post_test(seed)
             for sample in SAMPLE_COURSES:
@@ -295,18 +415,48 @@ class Command(BaseCommand):
                     "format_summary": "An online manuscript with audio, an online "
                     "multiple-choice post-test and a Certificate of Completion.",
                 }
-                self._course(
+                course = self._course(
                     sample["slug"],
                     facts,
                     sample["objectives"],
                     [instructors[sample["instructor"]]],
                     publish=not sample.get("draft"),
                 )
+                if not sample.get("draft"):
+                    self._course_approvals(course, approvals, SAMPLE_COURSE_APPROVALS)
             for data in DEMO_ACCOUNTS.values():
                 self._account(dict(data))
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         for role, data in DEMO_ACCOUNTS.items():
             self.stdout.write(f"  {role:<8} {data['email']} / {data['password']}")
+
+    def _approvals(self) -> dict[str, ProviderApproval]:
+        """The approving bodies and our approvals by each, keyed by abbreviation."""
+        found = {}
+        for data in APPROVALS:
+            facts = dict(data)
+            body_facts = facts.pop("body")
+            codes = facts.pop("cebroker_codes", {})
+            body, _ = ApprovingBody.objects.update_or_create(
+                name=body_facts["name"], defaults=body_facts
+            )
+            for profession, code in codes.items():
+                CEBrokerProfessionCode.objects.update_or_create(
+                    body=body, profession=profession, defaults={"code": code}
+                )
+            approval, _ = ProviderApproval.objects.update_or_create(
+                body=body, provider_number=facts.pop("provider_number"), defaults=facts
+            )
+            found[body.abbreviation] = approval
+        return found
+
+    def _course_approvals(self, course: Course, approvals, numbers: dict[str, str]) -> None:
+        for order, (abbreviation, number) in enumerate(numbers.items(), start=1):
+            CourseApproval.objects.update_or_create(
+                course=course,
+                approval=approvals[abbreviation],
+                defaults={"credits": course.ce_credits, "course_number": number, "order": order},
+            )
 
     def _content(self, course: Course) -> None:
         """Sample manuscript, narrated audio with transcripts, a captioned intro video."""
