@@ -8,6 +8,7 @@ from django.core.management import call_command
 
 from enrollment import orders
 from tests.factories import (
+    CourseApprovalFactory,
     CourseFactory,
     ProgramPoliciesFactory,
     StaffFactory,
@@ -82,7 +83,10 @@ def policies(db):
 
 @pytest.fixture
 def course(db, policies):
-    return CourseFactory()
+    """A published course approved by APA for psychologists (3 CE credits)."""
+    course = CourseFactory()
+    CourseApprovalFactory(course=course)
+    return course
 
 
 @pytest.fixture

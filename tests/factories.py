@@ -1,3 +1,4 @@
+from datetime import date
 from decimal import Decimal
 
 import factory
@@ -6,13 +7,16 @@ from django.utils import timezone
 
 from accounts.models import User
 from courses.models import (
+    ApprovingBody,
     Course,
+    CourseApproval,
     CourseInstructor,
     Instructor,
     LearningObjective,
     Level,
     Program,
     ProgramPolicies,
+    ProviderApproval,
 )
 
 PASSWORD = "correct-horse-battery-staple"
@@ -28,7 +32,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     credentials = "PhD"
     profession = User.Profession.PSYCHOLOGIST
     license_number = factory.Sequence(lambda n: f"PSY{10000 + n}")
-    license_jurisdiction = "California"
+    license_jurisdiction = "CA"
 
     @factory.post_generation
     def password(obj, create, extracted, **kwargs):
@@ -118,3 +122,36 @@ class ProgramPoliciesFactory(factory.django.DjangoModelFactory):
     sources_relevance = "Evidence based."
     refund_cancellation = "Full refund on request."
     grievance = "Write to the director."
+
+
+class ApprovingBodyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ApprovingBody
+        django_get_or_create = ["name"]
+
+    name = "American Psychological Association"
+    abbreviation = "APA"
+    credit_unit = "CE credits"
+
+
+class ProviderApprovalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProviderApproval
+
+    body = factory.SubFactory(ApprovingBodyFactory)
+    provider_number = ""
+    statement = "Test CE Sponsor is approved by the APA to sponsor continuing education."
+    valid_from = date(2020, 1, 1)
+    valid_until = None
+    professions = factory.LazyFunction(lambda: ["psychologist"])
+    jurisdictions = factory.LazyFunction(list)
+
+
+class CourseApprovalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CourseApproval
+
+    course = factory.SubFactory(CourseFactory)
+    approval = factory.SubFactory(ProviderApprovalFactory)
+    credits = factory.LazyAttribute(lambda o: o.course.ce_credits)
+    order = factory.Sequence(int)

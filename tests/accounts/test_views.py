@@ -19,7 +19,7 @@ SIGNUP = {
     "credentials": "PsyD",
     "profession": "psychologist",
     "license_number": "PSY 99999",
-    "license_jurisdiction": "Oregon",
+    "license_jurisdiction": "OR",
 }
 
 
@@ -31,7 +31,8 @@ def test_sign_up_records_the_certificate_details(client):
     assert user.credentials == "PsyD"
     assert user.profession == "psychologist"
     assert user.license_number == "PSY 99999"
-    assert user.license_jurisdiction == "Oregon"
+    assert user.license_jurisdiction == "OR"
+    assert user.get_license_jurisdiction_display() == "Oregon"
 
 
 def test_sign_up_requires_the_name_for_certificates(client):
@@ -119,14 +120,14 @@ def test_learner_edits_certificate_details(client, learner):
             "credentials": "PhD",
             "profession": "counselor",
             "license_number": "LPC-1",
-            "license_jurisdiction": "Texas",
+            "license_jurisdiction": "TX",
         },
     )
     assert response.status_code == HTTPStatus.FOUND
     learner.refresh_from_db()
     assert learner.certificate_name == "Jane Doe-Smith"
     assert learner.profession == "counselor"
-    assert learner.license_jurisdiction == "Texas"
+    assert learner.license_jurisdiction == "TX"
 
 
 def test_tampered_profession_is_refused_and_changes_nothing(client, learner):
@@ -150,3 +151,58 @@ def test_profile_page_query_budget(client, learner, django_assert_max_num_querie
 
 def test_demo_accounts_are_verified(seeded):
     assert EmailAddress.objects.filter(email="learner@example.com", verified=True).exists()
+
+
+def test_sign_up_and_account_offer_the_same_jurisdiction_choices_by_name(client, learner):
+    signup = client.get(reverse("account_signup")).content.decode()
+    client.force_login(learner)
+    account = client.get(reverse("accounts:profile")).content.decode()
+    for body in (signup, account):
+        assert '<option value="CA"' in body
+        assert ">California</option>" in body
+        assert '<optgroup label="Canada">' in body
+        assert ">British Columbia</option>" in body
+
+
+def test_tampered_jurisdiction_code_is_refused_and_changes_nothing(client, learner):
+    client.force_login(learner)
+    response = client.post(
+        reverse("accounts:profile"),
+        {"certificate_name": "Changed Name", "license_number": "X1", "license_jurisdiction": "ZZ"},
+    )
+    assert response.status_code == HTTPStatus.OK
+    assert b"Select a valid choice" in response.content
+    learner.refresh_from_db()
+    assert learner.license_jurisdiction == "CA"
+    assert learner.certificate_name != "Changed Name"
+
+
+def test_a_license_number_needs_its_jurisdiction(client, learner):
+    client.force_login(learner)
+    response = client.post(
+        reverse("accounts:profile"),
+        {"certificate_name": "A B", "license_number": "LPC-1", "license_jurisdiction": ""},
+    )
+    assert b"Choose the state or province of the license." in response.content
+
+
+def test_learner_states_they_hold_no_license(client, learner):
+    client.force_login(learner)
+    data = {"certificate_name": "A B", "profession": "other", "no_license": "on"}
+    refused = client.post(reverse("accounts:profile"), {**data, "license_number": "PSY1"})
+    assert b"You ticked that you hold no license" in refused.content
+    response = client.post(reverse("accounts:profile"), data)
+    assert response.status_code == HTTPStatus.FOUND
+    learner.refresh_from_db()
+    assert learner.no_license
+    assert learner.license_number == ""
+    assert learner.license_display == "License: none stated by the participant"
+
+
+def test_account_form_returns_to_a_local_next_page_only(client, learner):
+    client.force_login(learner)
+    data = {"certificate_name": "A B", "license_number": "1", "license_jurisdiction": "CA"}
+    back = client.post(reverse("accounts:profile"), {**data, "next": "/learn/x/certificate/"})
+    assert back["Location"] == "/learn/x/certificate/"
+    away = client.post(reverse("accounts:profile"), {**data, "next": "https://evil.example/"})
+    assert away["Location"] == reverse("accounts:profile")

@@ -1,6 +1,7 @@
 import pytest
 
 from certificates import services
+from certificates.facts import Holder
 from testing import services as testing_services
 from testing.models import EvaluationItem, EvaluationResponse
 from tests.testing.conftest import answers_for, bank, evaluation_items, ready  # noqa: F401
@@ -22,9 +23,17 @@ def completed(ready, bank, evaluation_items, django_capture_on_commit_callbacks)
     return ready
 
 
+def confirm_and_issue(enrollment):
+    """What the learner's "Issue my certificate" button does."""
+    enrollment.user.refresh_from_db()
+    return services.certificate_issue(
+        enrollment=enrollment, confirmed_fingerprint=Holder.of(enrollment.user).fingerprint
+    )
+
+
 @pytest.fixture
 def certificate(completed):
-    return completed.certificates.get()
+    return confirm_and_issue(completed)
 
 
-__all__ = ["services"]
+__all__ = ["confirm_and_issue", "services"]

@@ -4,13 +4,16 @@ from http import HTTPStatus
 
 import pytest
 import segno
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from certificates import services
+from certificates import services, states
+from certificates.facts import Holder
 from certificates.models import Certificate
 from enrollment import refunds
+from tests.certificates.conftest import confirm_and_issue
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,59 +27,69 @@ def pdf_text(data: bytes, tmp_path) -> str:
     ).stdout
 
 
-def test_certificate_is_issued_when_the_evaluation_is_submitted(completed):
-    certificate = completed.certificates.get()
-    user, course = completed.user, completed.course
+def test_certificate_is_issued_once_the_learner_confirms(certificate):
+    enrollment = certificate.enrollment
+    user, course = enrollment.user, enrollment.course
     assert certificate.status == "valid"
     assert certificate.holder_name == user.certificate_name
     assert certificate.holder_credentials == user.credentials
+    assert certificate.holder_profession == "psychologist"
     assert certificate.license_number == user.license_number
+    assert certificate.license_jurisdiction == "California"
+    assert certificate.license_jurisdiction_code == "CA"
     assert certificate.course_title == course.title
-    assert certificate.ce_credits == course.ce_credits
-    assert certificate.credit_type == course.credit_type
+    assert certificate.ce_credits == 3
+    assert certificate.credit_type == "CE credits"
+    assert certificate.approving_body == "APA"
+    assert certificate.approval_statement.startswith("Test CE Sponsor is approved by the APA")
     assert certificate.sponsor_name == "Test CE Sponsor"
+    assert certificate.holder_confirmed_at is not None
+    assert [(c.from_status, c.to_status, c.actor) for c in certificate.status_changes.all()] == [
+        ("", "valid", "learner")
+    ]
 
 
 def test_no_certificate_before_the_rules_are_met(ready, bank):
-    assert services.certificate_issue(enrollment=ready) is None
+    with pytest.raises(ValidationError, match="pass the post-test"):
+        confirm_and_issue(ready)
     assert set(services.issue_blockers(enrollment=ready)) == {
         "pass the post-test",
         "submit the course evaluation",
     }
+    assert not Certificate.objects.exists()
 
 
 def test_a_learner_without_a_certificate_name_is_asked_for_it(client, completed):
-    Certificate.objects.all().delete()
     completed.user.certificate_name = ""
     completed.user.save()
     client.force_login(completed.user)
     page = client.get(reverse("certificates:course", args=[completed.course.slug]))
-    assert b"Add the name to print on certificates" in page.content
+    assert b"add the name to print" in page.content
+    assert b"Issue my certificate" not in page.content
     assert not Certificate.objects.exists()
 
 
-def test_issuing_is_idempotent(completed):
-    first = completed.certificates.get()
-    assert services.certificate_issue(enrollment=completed) == first
+def test_issuing_is_idempotent(certificate):
+    assert confirm_and_issue(certificate.enrollment) == certificate
     assert Certificate.objects.count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_requests_issue_one_certificate(completed):
-    Certificate.objects.all().delete()
+def test_concurrent_confirmations_issue_one_certificate(completed):
     barrier = threading.Barrier(5)
     url = reverse("certificates:course", args=[completed.course.slug])
+    fingerprint = Holder.of(completed.user).fingerprint
 
-    def open_page():
+    def confirm():
         client = Client()
         client.force_login(completed.user)
         barrier.wait()
         try:
-            client.get(url)
+            client.post(url, {"confirm": "on", "details": fingerprint})
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=open_page) for _ in range(5)]
+    threads = [threading.Thread(target=confirm) for _ in range(5)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -90,7 +103,10 @@ def test_the_pdf_holds_the_facts_and_is_stored(certificate, tmp_path):
     text = " ".join(pdf_text(data, tmp_path).split())
     assert certificate.holder_name in text
     assert certificate.course_title in text
-    assert "3 (CE credits" in text
+    assert "3 CE credits (APA)" in text
+    assert "Psychologist · License PSY" in text
+    assert "California" in text
+    assert "Test CE Sponsor is approved by the APA" in text
     assert certificate.display_code in text
     assert "Certificate of Completion" in text
     certificate.refresh_from_db()
@@ -129,7 +145,7 @@ def test_another_learner_cannot_download_it(client, certificate):
     assert response.status_code == HTTPStatus.NOT_FOUND
 
 
-def test_staff_can_download_any_certificate(client, certificate, director):
+def test_staff_can_download_any_certificate_with_the_permission(client, certificate, director):
     client.force_login(director)
     assert client.get(reverse("certificates:download", args=[certificate.code])).status_code == 200
 
@@ -176,26 +192,48 @@ def test_unknown_or_malformed_codes_get_a_plain_404(client, certificate, code):
     assert b"<script>" not in response.content.split(b"<main")[1]
 
 
-def test_refund_revokes_the_certificate(client, certificate, fake_stripe):
+def test_refund_revokes_the_certificate_with_a_neutral_public_reason(
+    client, certificate, fake_stripe
+):
     order = certificate.enrollment.order
     refunds.order_refund(order=order, reason="Not satisfied", actor="director")
     body = verify(client, certificate.display_code).content.decode()
     assert "REVOKED" in body
-    assert f"Refund on order {order.number}" in body
+    assert "Withdrawn at the participant&#x27;s request" in body
+    assert order.number not in body
+    assert "Refund" not in body.split("<main")[1]
+    data = client.get(reverse("certificates:verify_json", args=[certificate.display_code])).json()
+    assert data["revocation_reason"] == "Withdrawn at the participant's request"
+    assert order.number not in str(data)
+    certificate.refresh_from_db()
+    assert certificate.internal_note == f"Refund on order {order.number}"
+    assert certificate.public_reason == "withdrawn_at_request"
     client.force_login(certificate.enrollment.user)
     response = client.get(reverse("certificates:download", args=[certificate.code]))
     assert response.status_code == HTTPStatus.NOT_FOUND
 
 
-def test_director_revokes_with_a_reason(client, director, certificate):
+def test_director_revokes_with_a_public_reason_and_an_internal_note(client, director, certificate):
     client.force_login(director)
     url = reverse("admin:certificates_certificate_changelist")
     form = {"action": "revoke", "_selected_action": [certificate.pk]}
     assert b"Confirm" in client.post(url, form).content
-    client.post(url, {**form, "confirm": "yes", "reason": "Issued in error"})
+    client.post(
+        url,
+        {**form, "confirm": "yes", "public_reason": "issued_in_error",
+         "note": "Learner emailed: wrong course"},
+    )  # fmt: skip
     certificate.refresh_from_db()
     assert certificate.status == "revoked"
-    assert "Issued in error" in verify(Client(), certificate.display_code).content.decode()
+    body = verify(Client(), certificate.display_code).content.decode()
+    assert "Issued in error" in body
+    assert "wrong course" not in body
+    change = certificate.status_changes.last()
+    assert (change.to_status, change.actor_user, change.public_reason) == (
+        "revoked",
+        director,
+        "issued_in_error",
+    )
 
 
 def test_reissue_after_a_name_correction_keeps_history(client, director, certificate):
@@ -206,7 +244,7 @@ def test_reissue_after_a_name_correction_keeps_history(client, director, certifi
     client.post(
         reverse("admin:certificates_certificate_changelist"),
         {"action": "reissue", "_selected_action": [certificate.pk], "confirm": "yes",
-         "reason": "Name correction"},
+         "note": "Name correction"},
     )  # fmt: skip
     certificate.refresh_from_db()
     new = certificate.replaced_by
@@ -235,7 +273,7 @@ def test_transcript_totals_by_type_and_year(client, certificate, tmp_path):
     client.force_login(certificate.enrollment.user)
     page = client.get(reverse("certificates:transcript")).content.decode()
     assert certificate.course_title in page
-    assert f"{certificate.credit_type}: <strong>3</strong>" in page
+    assert "CE credits (APA): <strong>3</strong>" in page
     csv_text = client.get(reverse("certificates:transcript_csv")).content.decode()
     assert certificate.display_code in csv_text
     pdf = client.get(reverse("certificates:transcript_pdf")).content
@@ -250,6 +288,7 @@ def test_roster_export_for_boards(client, director, certificate):
             "course": certificate.enrollment.course.pk,
             "completed_from": "2000-01-01",
             "completed_to": "2100-01-01",
+            "format": "roster",
         },
     )
     text = response.content.decode()
@@ -276,11 +315,13 @@ def test_verification_and_transcript_query_budgets(
             **{
                 f.name: getattr(certificate, f.name)
                 for f in Certificate._meta.fields
-                if f.name not in {"id", "code", "status", "pdf", "enrollment", "revoked_at"}
+                if f.name
+                not in {"id", "code", "status", "pdf", "enrollment", "revoked_at", "public_reason"}
             },
             enrollment=certificate.enrollment,
             status="revoked",
             revoked_at=certificate.issued_at,
+            public_reason="issued_in_error",
         )
     with django_assert_max_num_queries(3):
         assert verify(client, certificate.display_code).status_code == 200
@@ -297,11 +338,19 @@ def test_the_verify_form_answers_nonsense_with_the_plain_404(client, typed):
 
 
 def test_a_certificate_the_director_revoked_is_not_issued_again(client, certificate):
-    services.certificate_revoke(certificate=certificate, reason="Attendance not verified")
+    states.certificate_revoke(
+        certificate=certificate,
+        public_reason="requirements_not_met",
+        note="Attendance not verified",
+    )
     client.force_login(certificate.enrollment.user)
-    page = client.get(reverse("certificates:course", args=[certificate.enrollment.course.slug]))
+    url = reverse("certificates:course", args=[certificate.enrollment.course.slug])
+    page = client.get(url)
     assert b"was revoked" in page.content
-    assert b"Attendance not verified" in page.content
+    assert b"Course requirements not met" in page.content
+    assert b"Attendance not verified" not in page.content
+    details = Holder.of(certificate.enrollment.user).fingerprint
+    client.post(url, {"confirm": "on", "details": details})
     assert Certificate.objects.filter(status="valid").count() == 0
 
 
@@ -318,6 +367,6 @@ def test_roster_refuses_a_backwards_date_range(client, director, certificate):
     response = client.get(
         reverse("admin:certificates_roster"),
         {"course": certificate.enrollment.course.pk, "completed_from": "2030-01-01",
-         "completed_to": "2020-01-01"},
+         "completed_to": "2020-01-01", "format": "roster"},
     )  # fmt: skip
     assert b"The start date is after the end date." in response.content

@@ -33,14 +33,18 @@ COURSE_FIELDS = {
     "price": "10",
     "currency": "USD",
     "ce_credits": "1",
-    "credit_type": "CE",
     "level": "introductory",
     "target_audience": "All.",
     "format_summary": "Text.",
     "schedule": "Any time.",
     "conflict_of_interest": "None.",
 }
-NO_MEDIA = {**inline("sections", []), **inline("audio_tracks", []), **inline("videos", [])}
+NO_MEDIA = {
+    **inline("sections", []),
+    **inline("audio_tracks", []),
+    **inline("videos", []),
+    **inline("course_approvals", []),
+}
 
 
 def test_director_creates_and_publishes_a_course(client, director, policies):
@@ -55,7 +59,6 @@ def test_director_creates_and_publishes_a_course(client, director, policies):
         "price": "119.00",
         "currency": "USD",
         "ce_credits": "8.0",
-        "credit_type": "CE credits for psychologists (APA)",
         "level": "intermediate",
         "target_audience": "Psychologists.",
         "format_summary": "Manuscript, audio and video.",

@@ -86,6 +86,7 @@ def test_admin_refuses_to_publish_audio_without_transcript(client, director, pol
             "audio_tracks", [{"order": "1", "title": "Talk", "file": audio, "transcript": ""}]
         ),
         **inline("videos", []),
+        **inline("course_approvals", []),
     }
     data["course_instructors-INITIAL_FORMS"] = "1"
     data["objectives-TOTAL_FORMS"] = "1"

@@ -38,7 +38,11 @@ def test_course_page_shows_every_fact_of_the_seed_page(client, seeded):
     assert "Psychodynamics of the Therapeutic Relationship" in text
     assert "$119.00" in text
     assert "8 CE credits" in text or "CE credits 8" in text
-    assert course.credit_type in text
+    for link in course.course_approvals.select_related("approval"):
+        assert fold(link.approval.statement) in text
+    assert "8 CE credits (APA)" in text
+    assert "8 contact hours (NBCC)" in text
+    assert "at least 75%" in text
     assert "Intermediate" in text
     for objective in SEED_OBJECTIVES:
         assert fold(objective) in text
@@ -116,7 +120,8 @@ def test_course_page_query_budget_does_not_grow(
     CourseInstructorFactory.create_batch(count, course=course)
     for program in ProgramFactory.create_batch(min(count, 5)):
         program.courses.add(course)
-    with django_assert_max_num_queries(5):
+    # course, instructors, objectives, programs, approvals, policies, test rules
+    with django_assert_max_num_queries(7):
         response = client.get(course.get_absolute_url())
     assert response.status_code == HTTPStatus.OK
     assert len(response.context["instructors"]) == count
