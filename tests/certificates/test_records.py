@@ -449,9 +449,9 @@ def assert_tagged(data: bytes, title_start: str) -> None:
     reader = PdfReader(io.BytesIO(data))
     root = reader.trailer["/Root"]
     assert "/StructTreeRoot" in root
-    assert bool(root["/MarkInfo"]["/Marked"])
+    assert root["/MarkInfo"]["/Marked"].value is True
     assert root["/Lang"] == "en"
-    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
+    assert root["/ViewerPreferences"]["/DisplayDocTitle"].value is True
     assert reader.metadata.title.startswith(title_start)
     assert b"pdfuaid" in root["/Metadata"].get_object().get_data()
 
