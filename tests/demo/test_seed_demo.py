@@ -61,3 +61,27 @@ def test_seed_demo_has_a_question_for_every_objective_and_the_evaluation(seeded)
     for question in questions:
         assert question.choices.filter(is_correct=True).count() == 1
     assert EvaluationItem.objects.filter(course=None, kind="rating").count() == 5
+
+
+def test_seed_demo_course_carries_realistic_approvals_and_the_learner_sees_their_line(
+    client, seeded
+):
+    from django.urls import reverse
+
+    course = Course.objects.get(slug=SEED_SLUG)
+    lines = {
+        link.approval.body.abbreviation: f"{link.credits:f} {link.unit}"
+        for link in course.course_approvals.select_related("approval__body")
+    }
+    assert lines == {
+        "APA": "8.0 CE credits",
+        "ASWB ACE": "8.0 CE hours",
+        "NBCC": "8.0 contact hours",
+        "CA BBS": "8.0 CE hours",
+        "FL 491 Board": "8.0 CE hours",
+    }
+    learner = User.objects.get(email="learner@example.com")
+    assert learner.license_jurisdiction == "CA"
+    client.force_login(learner)
+    page = client.get(reverse("courses:detail", args=[SEED_SLUG])).content.decode()
+    assert "Your credit as a psychologist: <strong>8 CE credits (APA)</strong>" in page

@@ -59,7 +59,7 @@ def test_new_clinician_signs_up_verifies_email_and_edits_certificate_details(
     page.get_by_label("Post-nominal credentials").fill("LCSW")
     page.get_by_label("Profession").select_option("social_worker")
     page.get_by_label("License number").fill("LCS 4242")
-    page.get_by_label("Licensing jurisdiction").fill("Oregon")
+    page.get_by_label("Licensing jurisdiction").select_option("OR")
     screenshot(page, "signup-filled")
     page.get_by_role("button", name="Sign Up").click()
 

@@ -8,7 +8,7 @@ from demo.management.commands.seed_demo import SEED_SLUG
 from enrollment import orders, progress, refunds
 from testing import services as testing_services
 from testing.models import EvaluationItem, Question
-from tests.e2e.conftest import assert_accessible, screenshot
+from tests.e2e.conftest import SCREENSHOTS, assert_accessible, screenshot
 
 
 def completed_learner(fake_stripe):
@@ -47,8 +47,43 @@ def test_learner_downloads_the_certificate_and_a_board_verifies_it(
     page.get_by_label("Email").fill("learner@example.com")
     page.get_by_label("Password").fill("demo-learner-pass")
     page.get_by_role("button", name="Sign In").click()
-    page.get_by_role("link", name="Download your certificate").click()
+
+    # The course page, with its approvals, as the signed-in learner sees it.
+    page.goto(f"/courses/{SEED_SLUG}/")
+    expect(page.get_by_role("heading", name="Continuing-education credit")).to_be_visible()
+    expect(page.get_by_text("Your credit as a psychologist: 8 CE credits (APA)")).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, "course-page-approvals-desktop")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert_accessible(page)
+    screenshot(page, "course-page-approvals-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    # The confirmation step: the exact details, then the learner confirms.
+    page.goto(f"/learn/{SEED_SLUG}/")
+    page.get_by_role("link", name="Confirm your details and get your certificate").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Confirm what your certificate will say"
+    )
+    facts = page.locator(".confirm-facts")
+    expect(facts).to_contain_text("Lee Learner")
+    expect(facts).to_contain_text("PSY 12345")
+    expect(facts).to_contain_text("California")
+    expect(facts).to_contain_text("8 CE credits (APA)")
+    assert_accessible(page)
+    screenshot(page, "certificate-confirm-desktop")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert_accessible(page)
+    screenshot(page, "certificate-confirm-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_role("button", name="Issue my certificate").click()
+    expect(page.get_by_text("Tick the box to confirm the details above.")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("These details are correct; print them on my certificate.").check()
+    page.get_by_role("button", name="Issue my certificate").click()
+
     expect(page.get_by_role("heading", level=1)).to_have_text("Certificate of Completion")
+    expect(page.get_by_text("Your certificate was issued.")).to_be_visible()
     assert_accessible(page)
     screenshot(page, "certificate-page")
 
@@ -60,7 +95,12 @@ def test_learner_downloads_the_certificate_and_a_board_verifies_it(
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
     assert "Lee Learner, PsyD" in text
     assert "Psychodynamics of the Therapeutic Relationship" in text
-    subprocess.run(["pdftoppm", "-png", "-r", "50", str(pdf), str(tmp_path / "cert")], check=True)
+    assert "8 CE credits (APA)" in text
+    assert "PSY 12345, California" in text
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", str(pdf), str(SCREENSHOTS / "cert")], check=True
+    )
 
     verification_url = page.get_by_role("link", name=f"{server}/verify/").first.inner_text()
     board = browser.new_context(base_url=server)
@@ -74,7 +114,8 @@ def test_learner_downloads_the_certificate_and_a_board_verifies_it(
     refunds.order_refund(order=order, reason="Not satisfied", actor="director")
     board_page.reload()
     expect(board_page.locator(".verdict")).to_have_text("REVOKED")
-    expect(board_page.get_by_text(f"Refund on order {order.number}")).to_be_visible()
+    expect(board_page.get_by_text("Withdrawn at the participant's request")).to_be_visible()
+    expect(board_page.locator("main")).not_to_contain_text(order.number)
     assert_accessible(board_page)
     screenshot(board_page, "verify-revoked")
 
