@@ -43,7 +43,9 @@ for q in Question.objects.filter(pk__in=attempt.question_ids):
 testing_services.attempt_submit(attempt=attempt, user=user, posted=key)
 testing_services.evaluation_submit(enrollment=enrollment, user=user,
     data={f"item_{i.pk}": "5" for i in EvaluationItem.objects.filter(kind="rating")})
-certificate = certificate_services.certificate_issue(enrollment=enrollment)
+from certificates.facts import Holder
+certificate = certificate_services.certificate_issue(
+    enrollment=enrollment, confirmed_fingerprint=Holder.of(user).fingerprint)
 import time
 times = []
 for _ in range(ROUNDS):
