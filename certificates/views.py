@@ -91,7 +91,8 @@ def course_certificate(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def certificate_download(request: HttpRequest, code: str) -> HttpResponse:
-    """The PDF, to its holder (while valid) or to staff; 404 to anyone else."""
+    """The PDF, to its holder while valid; to staff only with `download_any_certificate`
+    (403 without it); 404 to anyone else, so a code reveals nothing to learners."""
     certificate = services.certificate_by_typed_code(code)
     if certificate is None:
         raise Http404

@@ -1,8 +1,12 @@
+import re
 import subprocess
 
 from playwright.sync_api import expect
 
 from accounts.models import User
+from certificates import services as certificate_services
+from certificates.facts import Holder
+from certificates.models import Certificate
 from courses.models import Course
 from demo.management.commands.seed_demo import SEED_SLUG
 from enrollment import orders, progress, refunds
@@ -129,3 +133,55 @@ def test_learner_downloads_the_certificate_and_a_board_verifies_it(
 
     page.goto("/my/transcript/")
     assert_accessible(page)
+
+
+def test_director_corrects_a_name_revokes_and_exports_the_roster(
+    page, server, demo_data, fake_stripe, settings
+):
+    settings.SITE_URL = server
+    order = completed_learner(fake_stripe)
+    enrollment = order.enrollment
+    certificate = certificate_services.certificate_issue(
+        enrollment=enrollment, confirmed_fingerprint=Holder.of(enrollment.user).fingerprint
+    )
+    page.goto("/admin/")
+    page.get_by_label("Email").fill("director@example.com")
+    page.get_by_label("Password").fill("demo-director-pass")
+    page.get_by_role("button", name="Log in").click()
+
+    page.goto(f"/admin/certificates/certificate/{certificate.pk}/change/")
+    assert_accessible(page)
+    page.get_by_role("link", name="Correct holder details and reissue").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Correct holder details")
+    assert_accessible(page)
+    page.get_by_label("Name on certificates").fill("Lee A. Learner")
+    page.get_by_label("What was corrected, and at whose request").fill("Middle initial, by email")
+    screenshot(page, "admin-certificate-correction")
+    page.get_by_role("button", name="Save and reissue").click()
+    expect(page.get_by_text(re.compile(r"was reissued as [0-9A-Z-]{19}"))).to_be_visible()
+    new = Certificate.objects.get(status="valid")
+    assert new.holder_name == "Lee A. Learner"
+    assert new.ce_credits == certificate.ce_credits
+
+    page.goto("/admin/certificates/certificate/")
+    page.get_by_role("checkbox", name=re.compile("Select this object")).first.check()
+    page.get_by_role("combobox", name="Action").select_option("revoke")
+    page.get_by_role("button", name="Run").click()
+    page.get_by_label("Reason shown on the verification page").select_option("issued_in_error")
+    page.get_by_label("Internal note (never shown publicly)").fill("Wrong learner")
+    assert_accessible(page)
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_text(re.compile(r": revoked\."))).to_be_visible()
+    page.goto(f"/admin/certificates/certificate/{new.pk}/change/")
+    expect(page.locator("#status_changes-1").get_by_text("Wrong learner")).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, "admin-certificate-history")
+
+    page.goto("/admin/certificates/certificate/roster/")
+    expect(page.get_by_role("heading", name="Export completions")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Completed from").fill("2000-01-01")
+    page.get_by_label("Completed to").fill("2100-01-01")
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download roster (CSV)").click()
+    assert download_info.value.suggested_filename.startswith("roster-all-courses-")
