@@ -6,6 +6,7 @@ learner's profession picks the credit line from the frozen options). Pure functi
 apart from `course_facts_now`, which reads the course.
 """
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -52,8 +53,6 @@ class Holder:
     @property
     def fingerprint(self) -> str:
         """Changes whenever a printed detail changes (the confirmation form carries it)."""
-        import hashlib
-
         text = "\x1f".join(
             [self.name, self.credentials, self.profession, self.license_number,
              self.jurisdiction, str(self.no_license)]
