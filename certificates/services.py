@@ -14,6 +14,7 @@ from weasyprint import HTML
 
 from courses.models import ProgramPolicies
 from enrollment.models import Enrollment
+from records.events import event_log
 from testing.models import EvaluationResponse
 from testing.services import passed_attempt
 
@@ -75,9 +76,18 @@ def certificate_issue(*, enrollment: Enrollment) -> Certificate | None:
         return None
     try:
         with transaction.atomic():
-            return Certificate.objects.create(enrollment=enrollment, **_snapshot(enrollment))
+            certificate = Certificate.objects.create(
+                enrollment=enrollment, **_snapshot(enrollment)
+            )
     except IntegrityError:  # another request issued it first
         return enrollment.certificates.get(status=Certificate.Status.VALID)
+    event_log(
+        "certificate.issued",
+        code=certificate.display_code,
+        enrollment=enrollment.pk,
+        order_id=enrollment.order_id,
+    )
+    return certificate
 
 
 def certificate_revoke(*, certificate: Certificate, reason: str) -> Certificate:
@@ -91,6 +101,7 @@ def certificate_revoke(*, certificate: Certificate, reason: str) -> Certificate:
             certificate.revoked_at = timezone.now()
             certificate.revoke_reason = reason[:500]
             certificate.save(update_fields=["status", "revoked_at", "revoke_reason"])
+            event_log("certificate.revoked", code=certificate.display_code, reason=reason[:200])
     return certificate
 
 
@@ -113,6 +124,7 @@ def certificate_reissue(*, certificate: Certificate, reason: str) -> Certificate
         Certificate.objects.filter(pk=old.pk).update(
             status=Certificate.Status.REISSUED, replaced_by=new
         )
+    event_log("certificate.reissued", code=old.display_code, new_code=new.display_code)
     return new
 
 

@@ -5,6 +5,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import caches
 from django.core.management import call_command
+from django.test.utils import override_settings
 
 from enrollment import orders
 from tests.factories import (
@@ -26,7 +27,25 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _collected_static(tmp_path_factory):
+def _fast_test_settings():
+    """Two costs production pays on purpose and the suite need not: a password hash that
+    takes a deliberate fraction of a second (every factory user, every sign-in), and
+    compressing every static file with gzip and Brotli at collectstatic. The suite keeps
+    the manifest storage (hashed names, as production serves them)."""
+    with override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {
+                "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+            },
+        },
+    ):
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _collected_static(_fast_test_settings):
     """Production uses the manifest storage; the suite does too, so collect once."""
     call_command("collectstatic", "--noinput", verbosity=0)
 

@@ -1,0 +1,192 @@
+"""Real processes for the operations tests: gunicorn serving the site with production
+settings, a TCP relay in front of PostgreSQL that a test can cut (a database outage
+that touches nobody else's database), and a counting SMTP server."""
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+from django.conf import settings
+
+from tests.testenv import TEST_ENV, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def production_env(**overrides: str) -> dict[str, str]:
+    """The machine's environment without any site setting, plus the test's production
+    values (tests/testenv.py) pointed at this run's test database, plus overrides."""
+    ours = {line.split("=", 1)[0] for line in documented_lines()} | set(TEST_ENV)
+    base = {k: v for k, v in os.environ.items() if k not in ours}
+    database = settings.DATABASES["default"]
+    env = {
+        **base,
+        **TEST_ENV,
+        "DATABASE_URL": database_url(database["NAME"]),
+        "STRIPE_API_BASE": settings.STRIPE_API_BASE,
+        "STATIC_ROOT": str(settings.STATIC_ROOT),
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
+        "DEFAULT_FROM_EMAIL": "CE tests <no-reply@ce.example.test>",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    env.update(overrides)
+    return env
+
+
+def database_url(name: str, *, port: int | None = None) -> str:
+    database = settings.DATABASES["default"]
+    host = database.get("HOST") or "127.0.0.1"
+    return f"postgres://{database.get('USER') or 'postgres'}@{host}:{port or database.get('PORT') or 5432}/{name}"
+
+
+def documented_lines() -> list[str]:
+    """The NAME=value lines of .env.example."""
+    return [
+        line
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
+
+
+def wait_until_up(url: str, *, seconds: float = 60, process: subprocess.Popen | None = None):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 (loopback)
+                return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {seconds}s")
+
+
+@contextlib.contextmanager
+def gunicorn(
+    env: dict[str, str], *, cwd: Path = ROOT, python: str = sys.executable, workers: int = 2
+) -> Iterator[tuple[str, Path]]:
+    """gunicorn with the shipped config on a free loopback port; yields (base URL, log)."""
+    port = free_port()
+    log = Path(env.get("STATIC_ROOT", "/tmp")).parent / f"gunicorn-{port}.log"
+    env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers)}
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [python, "-m", "gunicorn", "-c", "config/gunicorn.conf.py"],
+            cwd=cwd,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        try:
+            wait_until_up(f"{base}/healthz", process=process)
+        except (RuntimeError, TimeoutError) as error:
+            raise RuntimeError(f"{error}:\n{log.read_text()[-4000:]}") from error
+        yield base, log
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+class DatabaseRelay:
+    """A TCP relay to PostgreSQL. `cut()` drops every connection and refuses new ones
+    (the database is down, as the application sees it); `restore()` lets them through."""
+
+    def __init__(self, target_port: int = 5432) -> None:
+        self.target = ("127.0.0.1", target_port)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.down = threading.Event()
+        self.sockets: set[socket.socket] = set()
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if self.down.is_set():
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection(self.target)
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.sockets |= {client, upstream}
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+        for s in (source, sink):
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+            s.close()
+
+    def cut(self) -> None:
+        self.down.set()
+        with self.lock:
+            for s in self.sockets:
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+            self.sockets.clear()
+
+    def restore(self) -> None:
+        self.down.clear()
+
+    def close(self) -> None:
+        self.cut()
+        self.listener.close()
+
+
+class SmtpSink:
+    """A real SMTP server on loopback (aiosmtpd) that keeps what it receives."""
+
+    def __init__(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.messages: list = []
+        sink = self
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):  # noqa: N802
+                sink.messages.append(envelope)
+                return "250 OK"
+
+        self.port = free_port()
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+
+    def __enter__(self) -> "SmtpSink":
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.controller.stop()
+
+    def subjects(self) -> list[str]:
+        import email
+
+        return [
+            email.message_from_bytes(message.content)["Subject"] for message in self.messages
+        ]
