@@ -76,9 +76,7 @@ def certificate_issue(*, enrollment: Enrollment) -> Certificate | None:
         return None
     try:
         with transaction.atomic():
-            certificate = Certificate.objects.create(
-                enrollment=enrollment, **_snapshot(enrollment)
-            )
+            certificate = Certificate.objects.create(enrollment=enrollment, **_snapshot(enrollment))
     except IntegrityError:  # another request issued it first
         return enrollment.certificates.get(status=Certificate.Status.VALID)
     event_log(

@@ -188,7 +188,9 @@ AUTH_USER_MODEL = "accounts.User"
 # Default: the database cache (no extra service); CACHE_URL=redis://... uses Redis.
 CACHE_URL = env("CACHE_URL")
 if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://")):
-    invalid("CACHE_URL", f"{CACHE_URL.split(':', 1)[0]!r} is not a cache this site knows (redis://)")
+    invalid(
+        "CACHE_URL", f"{CACHE_URL.split(':', 1)[0]!r} is not a cache this site knows (redis://)"
+    )
 if CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
@@ -229,7 +231,9 @@ ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = env_choice(
-    "ACCOUNT_EMAIL_VERIFICATION", {"mandatory", "optional", "none"}, "optional" if DEBUG else "mandatory"
+    "ACCOUNT_EMAIL_VERIFICATION",
+    {"mandatory", "optional", "none"},
+    "optional" if DEBUG else "mandatory",
 )
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
@@ -392,12 +396,24 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # Replaces Django's defaults (console only with DEBUG, mail_admins inline).
-        "django": {"handlers": ["console", "error_reports"], "level": LOG_LEVEL, "propagate": False},
+        "django": {
+            "handlers": ["console", "error_reports"],
+            "level": LOG_LEVEL,
+            "propagate": False,
+        },
         # ops.requestlog writes the one line per request; Django's own would repeat it.
-        "django.request": {"handlers": ["console", "error_reports"], "level": "ERROR", "propagate": False},
+        "django.request": {
+            "handlers": ["console", "error_reports"],
+            "level": "ERROR",
+            "propagate": False,
+        },
         "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         # A request for an unknown host is noise from scanners: logged, never reported.
-        "django.security.DisallowedHost": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "django.security.DisallowedHost": {
+            "handlers": ["console"],
+            "level": "WARNING",
+            "propagate": False,
+        },
         # Task failures: the worker retries; ops.tasklog names the object.
         "ce.tasks": {"handlers": ["console", "error_reports"], "level": "INFO", "propagate": False},
         # WeasyPrint reports every rendering step at INFO.

@@ -250,7 +250,9 @@ def orders_expire_stale(*, now=None) -> dict[str, list[str]]:
     now = now or timezone.now()
     outcome: dict[str, list[str]] = {"expired": [], "fulfilled": [], "open": [], "failed": []}
     stale = Order.objects.filter(status=OrderStatus.PENDING).filter(
-        models.Q(stripe_checkout_session_id__isnull=True, created_at__lt=now - NEVER_STARTED_LIFETIME)
+        models.Q(
+            stripe_checkout_session_id__isnull=True, created_at__lt=now - NEVER_STARTED_LIFETIME
+        )
         | models.Q(
             stripe_checkout_session_id__isnull=False,
             created_at__lt=now - CHECKOUT_SESSION_LIFETIME,

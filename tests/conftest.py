@@ -7,7 +7,8 @@ from django.core.cache import caches
 from django.core.management import call_command
 from django.test.utils import override_settings
 
-from enrollment import orders
+from demo.journeys import journey_enroll
+from enrollment.models import Order
 from tests.factories import (
     CourseFactory,
     ProgramPoliciesFactory,
@@ -73,15 +74,9 @@ def fake_stripe(_stripe_server):
 @pytest.fixture
 def paid_order(db, learner, course, fake_stripe, django_capture_on_commit_callbacks):
     """An order paid through the real fulfilment path (Stripe Checkout, then the webhook)."""
-    order = orders.order_start(user=learner, course=course)
     with django_capture_on_commit_callbacks(execute=True):
-        orders.checkout_begin(order=order)
-        order.refresh_from_db()
-        fake_stripe.pay(order.stripe_checkout_session_id)
-        session = fake_stripe.sessions[order.stripe_checkout_session_id]
-        orders.checkout_session_fulfil(session=session, actor="webhook")
-    order.refresh_from_db()
-    return order
+        enrollment = journey_enroll(user=learner, course=course, pay=fake_stripe.pay)
+    return Order.objects.get(pk=enrollment.order_id)
 
 
 @pytest.fixture

@@ -48,9 +48,7 @@ def disagreements(root: Path = ROOT) -> list[str]:
             if version is None:
                 problems.append(f"{lock_name} does not pin {requirement.name}")
             elif not requirement.specifier.contains(version, prereleases=True):
-                problems.append(
-                    f"{lock_name} pins {requirement.name}=={version}, outside {line!r}"
-                )
+                problems.append(f"{lock_name} pins {requirement.name}=={version}, outside {line!r}")
     return problems
 
 

@@ -45,7 +45,8 @@ def production_env(**overrides: str) -> dict[str, str]:
 def database_url(name: str, *, port: int | None = None) -> str:
     database = settings.DATABASES["default"]
     host = database.get("HOST") or "127.0.0.1"
-    return f"postgres://{database.get('USER') or 'postgres'}@{host}:{port or database.get('PORT') or 5432}/{name}"
+    user = database.get("USER") or "postgres"
+    return f"postgres://{user}@{host}:{port or database.get('PORT') or 5432}/{name}"
 
 
 def documented_lines() -> list[str]:
@@ -78,7 +79,7 @@ def gunicorn(
 ) -> Iterator[tuple[str, Path]]:
     """gunicorn with the shipped config on a free loopback port; yields (base URL, log)."""
     port = free_port()
-    log = Path(env.get("STATIC_ROOT", "/tmp")).parent / f"gunicorn-{port}.log"
+    log = Path(env["STATIC_ROOT"]).parent / f"gunicorn-{port}.log"
     env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers)}
     with log.open("w") as out:
         process = subprocess.Popen(
@@ -170,7 +171,7 @@ class SmtpSink:
         sink = self
 
         class Handler:
-            async def handle_DATA(self, server, session, envelope):  # noqa: N802
+            async def handle_DATA(self, server, session, envelope):
                 sink.messages.append(envelope)
                 return "250 OK"
 
@@ -187,6 +188,4 @@ class SmtpSink:
     def subjects(self) -> list[str]:
         import email
 
-        return [
-            email.message_from_bytes(message.content)["Subject"] for message in self.messages
-        ]
+        return [email.message_from_bytes(message.content)["Subject"] for message in self.messages]
