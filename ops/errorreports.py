@@ -80,9 +80,16 @@ class ErrorReportHandler(AdminEmailHandler):
             if held is None:
                 return
             _state.key, _state.held = key, held
+            kind, value = (record.exc_info or (None, None))[:2]
+            _state.summary = f"{kind.__name__}: {value}" if kind else ""
             super().emit(record)
         except Exception:
             self.handleError(record)  # prints to stderr; the request goes on
+
+    def format_subject(self, subject: str) -> str:
+        """The exception in the subject: "ERROR ...: /path [OperationalError: ...]"."""
+        summary = getattr(_state, "summary", "")
+        return super().format_subject(f"{subject} [{summary}]" if summary else subject)[:250]
 
     def send_mail(self, subject: str, message: str, *args, **kwargs) -> None:
         held = getattr(_state, "held", 0)
@@ -120,6 +127,17 @@ def _send_loop() -> None:
                 _enqueue_until_deadline(subject, message)
         finally:
             connections.close_all()
+            _outbox.task_done()
+
+
+def reports_flushed(timeout: float = 10) -> bool:
+    """Wait until every queued report was handed on (tests; a graceful shutdown)."""
+    deadline = time.monotonic() + timeout
+    while _outbox.unfinished_tasks:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
 
 
 def _enqueue_until_deadline(subject: str, message: str) -> None:

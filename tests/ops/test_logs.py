@@ -47,7 +47,7 @@ def test_a_sane_request_id_from_the_proxy_is_kept_and_a_strange_one_replaced(cli
     for strange in ["short", "has spaces in it", "x" * 300, "id\r\nSet-Cookie: a=b"]:
         response = client.get("/healthz", HTTP_X_REQUEST_ID=strange)
         assert re.fullmatch(r"[0-9a-f]{32}", response["X-Request-ID"])
-    assert [r.request_id for r in request_lines(log_lines)][0] == "nginx-7f3a9c01d2"
+    assert next(r.request_id for r in request_lines(log_lines)) == "nginx-7f3a9c01d2"
 
 
 def test_every_line_written_during_a_request_carries_its_id():
