@@ -6,6 +6,7 @@ the settings table in README.md.
 """
 
 import importlib
+import importlib.util
 import os
 import zoneinfo
 from email.utils import parseaddr
@@ -191,6 +192,8 @@ if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://")):
     invalid(
         "CACHE_URL", f"{CACHE_URL.split(':', 1)[0]!r} is not a cache this site knows (redis://)"
     )
+if CACHE_URL.startswith(("redis://", "rediss://")) and not importlib.util.find_spec("redis"):
+    invalid("CACHE_URL", "redis:// needs the redis package (pip install -r requirements.lock)")
 if CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}

@@ -189,3 +189,53 @@ class SmtpSink:
         import email
 
         return [email.message_from_bytes(message.content)["Subject"] for message in self.messages]
+
+
+class ProxiedClient:
+    """Talks to a gunicorn host as nginx would forward a browser's HTTPS requests:
+    `Host`, `X-Forwarded-Proto: https`, and cookies kept by hand (they are Secure)."""
+
+    def __init__(self, base: str, host: str) -> None:
+        self.base, self.host = base, host
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, data: dict[str, str] | None = None):
+        import http.client
+        from http.cookies import SimpleCookie
+        from urllib.parse import urlencode, urlsplit
+
+        parts = urlsplit(self.base)
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=20)
+        headers = {
+            "Host": self.host,
+            "X-Forwarded-Proto": "https",
+            "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+        }
+        body = None
+        if data is not None:
+            body = urlencode(data)
+            headers |= {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Origin": f"https://{self.host}",
+                "Referer": f"https://{self.host}{path}",
+            }
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        content = response.read().decode(errors="replace")
+        for header in response.headers.get_all("Set-Cookie") or []:
+            for name, morsel in SimpleCookie(header).items():
+                self.cookies[name] = morsel.value
+        connection.close()
+        return response, content
+
+    def sign_in(self, email: str, password: str):
+        import re
+
+        response, page = self.request("GET", "/accounts/login/")
+        assert response.status == 200, (response.status, page[:500])
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        return self.request(
+            "POST",
+            "/accounts/login/",
+            {"login": email, "password": password, "csrfmiddlewaretoken": token},
+        )
