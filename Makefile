@@ -16,9 +16,10 @@ DEV_LOCK := requirements-dev.lock
 
 # Debian 12 packages each command needs. WeasyPrint renders the PDFs with Pango and
 # subsets fonts with HarfBuzz's subset library (without it, a slow pure-Python fallback);
-# the tests read PDFs with poppler-utils, drive Chromium and put nginx in front of two hosts.
+# the tests read PDFs with poppler-utils, drive Chromium, put nginx in front of two hosts
+# and check the unit files with systemd-analyze.
 DEMO_APT := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
-TEST_APT := $(DEMO_APT) chromium poppler-utils nginx
+TEST_APT := $(DEMO_APT) chromium poppler-utils nginx systemd
 
 # Installs the missing packages as root; anyone else gets the one command to run.
 define apt_ensure
