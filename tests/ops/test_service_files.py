@@ -33,7 +33,7 @@ def unit(name: str) -> str:
 def test_web_and_worker_run_from_the_release_directory_with_the_site_environment():
     for name, command in [
         ("ce-web.service", "/srv/ce/current/.venv/bin/gunicorn -c config/gunicorn.conf.py"),
-        ("ce-worker.service", "/srv/ce/current/.venv/bin/python manage.py db_worker"),
+        ("ce-worker.service", "/srv/ce/current/.venv/bin/python manage.py worker"),
         ("ce-housekeeping.service", "/srv/ce/current/.venv/bin/python manage.py housekeeping"),
         ("ce-backup.service", "/srv/ce/current/deploy/backup.sh"),
     ]:
