@@ -1,4 +1,7 @@
+import contextlib
 import logging
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -6,11 +9,13 @@ import urllib.request
 from http import HTTPStatus
 
 import pytest
+from django.conf import settings
 from django.core import mail
+from django.core.management import get_commands
 from django.test import RequestFactory
 
 from ops import errorreports
-from tests.ops.servers import DatabaseRelay, SmtpSink, database_url, gunicorn, production_env
+from tests.ops.servers import ROOT, DatabaseRelay, SmtpSink, database_url, gunicorn, production_env
 
 SMTP_DOWN = {
     "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
@@ -85,6 +90,24 @@ def test_the_handler_never_raises_into_the_request_even_when_reporting_breaks(re
     assert errorreports.reports_flushed()
 
 
+@contextlib.contextmanager
+def task_worker(env: dict[str, str]):
+    """The task worker, when tasks do not run in the process that enqueues them."""
+    if settings.TASKS["default"]["BACKEND"].endswith("ImmediateBackend"):
+        yield
+        return
+    command = "worker" if "worker" in get_commands() else "db_worker"
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", command], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 def get(url: str, **headers) -> int:
     request = urllib.request.Request(url, headers=headers)  # noqa: S310 (loopback)
     try:
@@ -117,7 +140,7 @@ def test_a_database_outage_under_load_sends_a_handful_of_reports_not_one_per_req
             PAGE_CACHE_SECONDS="0",
             DJANGO_LOG_LEVEL="ERROR",
         )
-        with gunicorn(env, workers=2) as (base, log):
+        with gunicorn(env, workers=2) as (base, log), task_worker(env):
 
             def load() -> None:
                 while not stop.is_set():
