@@ -59,7 +59,7 @@ def fingerprint(record: logging.LogRecord) -> str:
     """Same logger and exception class = the same error (a database outage raises the
     same OperationalError on every page; one report says it)."""
     kind = record.exc_info[0].__qualname__ if record.exc_info and record.exc_info[0] else ""
-    key = f"{record.name}:{kind or record.msg}"
+    key = f"{record.name}:{kind or record.msg}:{getattr(record, 'task', '')}"
     return hashlib.sha256(key.encode()).hexdigest()[:24]
 
 
@@ -70,8 +70,10 @@ class ErrorReportHandler(AdminEmailHandler):
         if settings.SENTRY_DSN or not settings.ADMINS:
             return
         # Never report the reporting machinery itself (a loop when mail is down).
-        if record.name.startswith("django.tasks") or (
-            threading.current_thread().name == SENDER_THREAD
+        if (
+            record.name.startswith("django.tasks")
+            or threading.current_thread().name == SENDER_THREAD
+            or getattr(record, "task", "").endswith(".error_report_send")
         ):
             return
         try:
