@@ -302,7 +302,7 @@ except (ImportError, AttributeError, ValueError):
         "or the dotted path of an installed backend class",
     )
 _mail_options = {}
-if EMAIL_BACKEND_PATH == MAIL_BACKENDS["smtp"]:
+if MAIL_BACKENDS["smtp"] == EMAIL_BACKEND_PATH:
     if not env("EMAIL_HOST"):
         _missing.append("EMAIL_HOST")
     _mail_options = {

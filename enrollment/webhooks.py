@@ -5,9 +5,9 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import orders, refunds
 from records.events import event_log
 
+from . import orders, refunds
 from .models import OrderStatus, StripeEvent
 from .states import Actor
 
