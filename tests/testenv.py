@@ -28,7 +28,7 @@ TEST_ENV = {
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/ce_storefront",
     "SITE_URL": "https://ce.example.test",
     "DJANGO_EMAIL_BACKEND": "locmem",
-    "DEFAULT_FROM_EMAIL": "CE tests <no-reply@ce.example.test>",
+    "DEFAULT_FROM_EMAIL": "Clinician CE Institute <no-reply@ce.example.test>",
     "STRIPE_SECRET_KEY": "sk_test_fake_key_for_tests",
     "STRIPE_WEBHOOK_SECRET": "whsec_test_secret_for_tests",
     "STRIPE_API_BASE": f"http://127.0.0.1:{free_port()}",

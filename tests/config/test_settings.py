@@ -30,7 +30,9 @@ DOCUMENTED = {
 
 
 def run_django(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if k not in DOCUMENTED}
+    base = {
+        k: v for k, v in os.environ.items() if k not in DOCUMENTED and not k.startswith("DJANGO_")
+    }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -44,7 +46,9 @@ def run_django(args: list[str], env: dict[str, str]) -> subprocess.CompletedProc
 
 def load_settings(env: dict[str, str], then: str = "") -> subprocess.CompletedProcess:
     """Import the settings module alone, as start-up does first (fast: no app loading)."""
-    base = {k: v for k, v in os.environ.items() if k not in DOCUMENTED}
+    base = {
+        k: v for k, v in os.environ.items() if k not in DOCUMENTED and not k.startswith("DJANGO_")
+    }
     return subprocess.run(
         [sys.executable, "-c", f"import config.settings as s; {then}"],
         cwd=ROOT,

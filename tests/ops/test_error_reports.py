@@ -1,4 +1,5 @@
 import contextlib
+import gzip
 import logging
 import subprocess
 import sys
@@ -8,6 +9,7 @@ import urllib.error
 import urllib.request
 from http import HTTPStatus
 
+import brotli
 import pytest
 from django.conf import settings
 from django.core import mail
@@ -168,3 +170,66 @@ def test_a_database_outage_under_load_sends_a_handful_of_reports_not_one_per_req
     assert set(statuses) <= {HTTPStatus.OK, HTTPStatus.INTERNAL_SERVER_ERROR}
     assert 1 <= len(smtp.messages) <= 2, smtp.subjects()
     assert all("OperationalError" in s or "Error" in s for s in smtp.subjects())
+
+
+class FakeSentry:
+    """Sentry's ingestion endpoint on loopback: keeps each envelope it is sent."""
+
+    def __init__(self) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.envelopes: list[bytes] = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                encoding = self.headers.get("Content-Encoding")
+                if encoding == "gzip":
+                    body = gzip.decompress(body)
+                elif encoding == "br":
+                    body = brotli.decompress(body)
+                fake.envelopes.append(body)
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.dsn = f"http://public@127.0.0.1:{self.server.server_port}/1"
+
+
+def test_with_sentry_configured_errors_go_to_sentry_and_no_mail_is_sent(transactional_db, course):
+    sentry = FakeSentry()
+    relay = DatabaseRelay()
+    with SmtpSink() as smtp:
+        env = production_env(
+            DATABASE_URL=database_url(
+                production_env()["DATABASE_URL"].rsplit("/", 1)[1], port=relay.port
+            ),
+            DATABASE_CONN_MAX_AGE="0",
+            DJANGO_EMAIL_BACKEND="smtp",
+            EMAIL_HOST="127.0.0.1",
+            EMAIL_PORT=str(smtp.port),
+            EMAIL_USE_TLS="false",
+            DJANGO_ADMINS="ops@example.com",
+            SENTRY_DSN=sentry.dsn,
+            PAGE_CACHE_SECONDS="0",
+        )
+        with gunicorn(env, workers=1) as (base, log):
+            relay.cut()
+            assert get(f"{base}/courses/{course.slug}/") == HTTPStatus.INTERNAL_SERVER_ERROR
+            relay.restore()
+            deadline = time.monotonic() + 15
+            while not any(b"OperationalError" in e for e in sentry.envelopes):
+                assert time.monotonic() < deadline, log.read_text()[-2000:]
+                time.sleep(0.2)
+        time.sleep(1)
+        assert smtp.messages == []
+    relay.close()
+    sentry.server.shutdown()
+    event = next(e for e in sentry.envelopes if b"OperationalError" in e)
+    assert f"/courses/{course.slug}/".encode() in event
