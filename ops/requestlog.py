@@ -18,6 +18,16 @@ from .logformat import request_id_var
 logger = logging.getLogger("ce.request")
 
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
+# One-time keys in links sent by email: whoever reads the log must not be able to use them.
+SECRET_IN_PATH = re.compile(
+    r"^(/accounts/confirm-email/|/accounts/password/reset/key/[0-9A-Za-z]+-)(?!done/)[^/]+"
+)
+
+
+def loggable_path(request: HttpRequest) -> str:
+    path = SECRET_IN_PATH.sub(r"\1[redacted]", request.path)
+    query = request.META.get("QUERY_STRING", "")
+    return (f"{path}?{query}" if query else path)[:500]
 
 
 def client_address(request: HttpRequest) -> str:
@@ -64,10 +74,11 @@ class RequestLogMiddleware:
             duration_ms = round((time.perf_counter() - started) * 1000, 1)
             client = client_address(request)
             user_id = _user_id(request)
+            path = loggable_path(request)
             logger.info(
                 '"%s %s" %s %sms client=%s user=%s',
                 request.method,
-                request.get_full_path()[:500],
+                path,
                 response.status_code,
                 duration_ms,
                 client,
@@ -75,7 +86,7 @@ class RequestLogMiddleware:
                 extra={
                     "event": "request",
                     "method": request.method,
-                    "path": request.path[:500],
+                    "path": path,
                     "status": response.status_code,
                     "duration_ms": duration_ms,
                     "client": client,

@@ -50,6 +50,19 @@ def test_a_sane_request_id_from_the_proxy_is_kept_and_a_strange_one_replaced(cli
     assert next(r.request_id for r in request_lines(log_lines)) == "nginx-7f3a9c01d2"
 
 
+def test_one_time_keys_from_emailed_links_never_reach_the_log(db, client, log_lines):
+    client.get("/accounts/confirm-email/MQ:1vAbCd:secretkey123/")
+    client.get("/accounts/password/reset/key/1-set-password/")
+    client.get("/accounts/password/reset/key/3f-ab12cd-0123456789abcdef/")
+    paths = [r.path for r in request_lines(log_lines)]
+    assert paths == [
+        "/accounts/confirm-email/[redacted]/",
+        "/accounts/password/reset/key/1-[redacted]/",
+        "/accounts/password/reset/key/3f-[redacted]/",
+    ]
+    assert "secretkey123" not in " ".join(r.getMessage() for r in log_lines.records)
+
+
 def test_every_line_written_during_a_request_carries_its_id():
     record = logging.makeLogRecord({"name": "x", "msg": "inside", "levelno": 20})
     token = request_id_var.set("abc123def456")
