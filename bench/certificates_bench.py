@@ -24,28 +24,12 @@ from catalog_rps import (
 SETUP = """
 from accounts.models import User
 from courses.models import Course
-from enrollment import orders, progress
-from testing import services as testing_services
-from testing.models import EvaluationItem, Question
 from certificates import services as certificate_services
-course = Course.objects.get(slug="psychodynamics-of-the-therapeutic-relationship")
-user = User.objects.get(email="learner@example.com")
-order = orders.order_start(user=user, course=course)
-enrollment = orders.payment_record(
-    order=order, reference="pi_bench", amount_cents=11900, actor="system")
-for section in course.sections.all():
-    progress.section_complete(enrollment=enrollment, section=section)
-attempt = testing_services.attempt_start(enrollment=enrollment)
-key = {}
-for q in Question.objects.filter(pk__in=attempt.question_ids):
-    right = q.choices.get(is_correct=True).pk
-    key[q.pk] = "abcdefgh"[attempt.choice_ids[str(q.pk)].index(right)]
-testing_services.attempt_submit(attempt=attempt, user=user, posted=key)
-testing_services.evaluation_submit(enrollment=enrollment, user=user,
-    data={f"item_{i.pk}": "5" for i in EvaluationItem.objects.filter(kind="rating")})
-from certificates.facts import Holder
-certificate = certificate_services.certificate_issue(
-    enrollment=enrollment, confirmed_fingerprint=Holder.of(user).fingerprint)
+from demo.journeys import journey_complete
+certificate = journey_complete(
+    user=User.objects.get(email="learner@example.com"),
+    course=Course.objects.get(slug="psychodynamics-of-the-therapeutic-relationship"),
+)
 import time
 times = []
 for _ in range(ROUNDS):

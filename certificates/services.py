@@ -17,6 +17,7 @@ from weasyprint import HTML
 
 from courses.models import ProgramPolicies
 from enrollment.models import Enrollment
+from records.events import event_log
 from records.models import Actor
 from records.transitions import status_start
 from testing.models import EvaluationResponse
@@ -110,6 +111,12 @@ def certificate_issue(
             )
     except IntegrityError:  # another request issued it first
         return enrollment.certificates.get(status=Certificate.Status.VALID)
+    event_log(
+        "certificate.issued",
+        code=certificate.display_code,
+        enrollment=enrollment.pk,
+        order_id=enrollment.order_id,
+    )
     return certificate
 
 

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from records.events import event_log
 from records.models import Actor
 from records.transitions import status_move, status_start
 
@@ -127,6 +128,7 @@ def certificate_reissue(
         status_start(new, actor=Actor.DIRECTOR, actor_user=actor_user, note=f"Reissue: {note}")
         Certificate.objects.filter(pk=old.pk).update(replaced_by=new)
         old.replaced_by = new
+    event_log("certificate.reissued", code=old.display_code, new_code=new.display_code)
     return new
 
 

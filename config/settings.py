@@ -5,39 +5,77 @@ refuses to start unless every production secret is present; see `.env.example` a
 the settings table in README.md.
 """
 
+import importlib
+import importlib.util
 import os
+import zoneinfo
+from email.utils import parseaddr
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+# Every problem found while reading the environment; start-up stops with all of them.
+_missing: list[str] = []
+_invalid: list[str] = []
+
+
+def env(name: str, default: str = "") -> str:
+    """The variable's value, stripped; an empty or blank value counts as unset, so that
+    `NAME=` in an environment file means "use the default", never "use nothing"."""
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def invalid(name: str, problem: str) -> None:
+    _invalid.append(f"{name}: {problem}")
+
 
 def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
+    value = env(name).lower()
+    if not value:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    invalid(name, f"{value!r} is not true or false")
+    return default
 
 
 def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+    return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
 
 def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    return int(value) if value else default
+    value = env(name)
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        invalid(name, f"{value!r} is not a whole number")
+        return default
+
+
+def env_choice(name: str, choices: dict[str, str] | set[str], default: str) -> str:
+    """One of a fixed set of values (a dict maps short names to what they stand for)."""
+    value = env(name, default)
+    if value in choices:
+        return choices[value] if isinstance(choices, dict) else value
+    invalid(name, f"{value!r} is not one of {', '.join(sorted(choices))}")
+    return choices[default] if isinstance(choices, dict) else default
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
-_missing = []
-
 
 def required(name: str, demo_default: str = "") -> str:
     """A secret production cannot run without; the demo falls back to a harmless value."""
-    value = os.environ.get(name, "").strip()
+    value = env(name)
     if not value and not DEBUG:
         _missing.append(name)
     return value or demo_default
@@ -50,13 +88,13 @@ if not ALLOWED_HOSTS and not DEBUG:
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 # The public base URL, used in emails, certificates and QR codes.
-SITE_URL = os.environ.get("SITE_URL", "").strip().rstrip("/")
+SITE_URL = env("SITE_URL").rstrip("/")
 if not SITE_URL:
     if DEBUG:
         SITE_URL = "http://127.0.0.1:8000"
     else:
         _missing.append("SITE_URL")
-SITE_NAME = os.environ.get("SITE_NAME", "Clinician CE Institute")
+SITE_NAME = env("SITE_NAME", "Clinician CE Institute")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -78,10 +116,13 @@ INSTALLED_APPS = [
     "testing",
     "certificates",
     "demo",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    "ops.requestlog.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -118,15 +159,19 @@ FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # Database: PostgreSQL through DATABASE_URL in production and tests; the demo falls
 # back to an embedded SQLite file so that `make demo` needs no server.
-DATABASE_URL = os.environ.get("DATABASE_URL", "").strip()
+DATABASE_URL = env("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {
-        "default": dj_database_url.parse(
-            DATABASE_URL,
-            conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
-            conn_health_checks=True,
-        )
-    }
+    try:
+        DATABASES = {
+            "default": dj_database_url.parse(
+                DATABASE_URL,
+                conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+                conn_health_checks=True,
+            )
+        }
+    except ValueError as error:
+        invalid("DATABASE_URL", str(error))
+        DATABASES = {}
 elif DEBUG:
     DATABASES = {
         "default": {
@@ -145,7 +190,13 @@ AUTH_USER_MODEL = "accounts.User"
 
 # A cache shared by every gunicorn worker and host: allauth's rate limits count there.
 # Default: the database cache (no extra service); CACHE_URL=redis://... uses Redis.
-CACHE_URL = os.environ.get("CACHE_URL", "").strip()
+CACHE_URL = env("CACHE_URL")
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://")):
+    invalid(
+        "CACHE_URL", f"{CACHE_URL.split(':', 1)[0]!r} is not a cache this site knows (redis://)"
+    )
+if CACHE_URL.startswith(("redis://", "rediss://")) and not importlib.util.find_spec("redis"):
+    invalid("CACHE_URL", "redis:// needs the redis package (pip install -r requirements.lock)")
 if CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
@@ -185,8 +236,10 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
-ACCOUNT_EMAIL_VERIFICATION = os.environ.get(
-    "ACCOUNT_EMAIL_VERIFICATION", "optional" if DEBUG else "mandatory"
+ACCOUNT_EMAIL_VERIFICATION = env_choice(
+    "ACCOUNT_EMAIL_VERIFICATION",
+    {"mandatory", "optional", "none"},
+    "optional" if DEBUG else "mandatory",
 )
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
@@ -209,20 +262,22 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "courses:catalog"
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "America/Los_Angeles")
+TIME_ZONE = env("DJANGO_TIME_ZONE", "America/Los_Angeles")
+if TIME_ZONE not in zoneinfo.available_timezones():
+    invalid("DJANGO_TIME_ZONE", f"{TIME_ZONE!r} is not a time zone name (e.g. America/New_York)")
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+STATIC_ROOT = Path(env("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
-MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_ROOT = Path(env("MEDIA_ROOT") or BASE_DIR / "media")
 # Paid course material: never under MEDIA_ROOT, never served without the access check.
-PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "private_media"))
+PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT") or BASE_DIR / "private_media")
 # Production: the media view checks access, then nginx sends the bytes from this
 # internal location (X-Accel-Redirect); empty = the view streams the file itself.
-MEDIA_ACCEL_REDIRECT_PREFIX = os.environ.get("MEDIA_ACCEL_REDIRECT_PREFIX", "")
+MEDIA_ACCEL_REDIRECT_PREFIX = env("MEDIA_ACCEL_REDIRECT_PREFIX")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -230,35 +285,49 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
-# Email: console in the demo, SMTP in production (or any backend by dotted path).
+# Email: console in the demo, SMTP in production, or any backend by dotted path.
 # Django 6.1 configures mail through MAILERS (the EMAIL_* settings are deprecated).
-EMAIL_BACKEND_PATH = os.environ.get(
-    "DJANGO_EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend"
-    if DEBUG
-    else "django.core.mail.backends.smtp.EmailBackend",
-)
+MAIL_BACKENDS = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "locmem": "django.core.mail.backends.locmem.EmailBackend",
+    "dummy": "django.core.mail.backends.dummy.EmailBackend",
+}
+EMAIL_BACKEND_PATH = env("DJANGO_EMAIL_BACKEND", "console" if DEBUG else "smtp")
+EMAIL_BACKEND_PATH = MAIL_BACKENDS.get(EMAIL_BACKEND_PATH, EMAIL_BACKEND_PATH)
+try:
+    _module, _, _class = EMAIL_BACKEND_PATH.rpartition(".")
+    getattr(importlib.import_module(_module), _class)
+except (ImportError, AttributeError, ValueError):
+    invalid(
+        "DJANGO_EMAIL_BACKEND",
+        f"{EMAIL_BACKEND_PATH!r} is not a mail backend: use {', '.join(MAIL_BACKENDS)} "
+        "or the dotted path of an installed backend class",
+    )
 _mail_options = {}
-if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend"):
-    if not os.environ.get("EMAIL_HOST", "").strip():
+if MAIL_BACKENDS["smtp"] == EMAIL_BACKEND_PATH:
+    if not env("EMAIL_HOST"):
         _missing.append("EMAIL_HOST")
     _mail_options = {
-        "host": os.environ.get("EMAIL_HOST", ""),
+        "host": env("EMAIL_HOST"),
         "port": env_int("EMAIL_PORT", 587),
-        "username": os.environ.get("EMAIL_HOST_USER", ""),
-        "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+        "username": env("EMAIL_HOST_USER"),
+        "password": env("EMAIL_HOST_PASSWORD"),
         "use_tls": env_bool("EMAIL_USE_TLS", True),
-        "timeout": 10,
+        "timeout": env_int("EMAIL_TIMEOUT", 10),
     }
 MAILERS = {"default": {"BACKEND": EMAIL_BACKEND_PATH, "OPTIONS": _mail_options}}
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <no-reply@localhost>")
+# Production mail must come from the site's own domain, never from no-reply@localhost.
+DEFAULT_FROM_EMAIL = required("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <no-reply@localhost>")
+if "@" not in parseaddr(DEFAULT_FROM_EMAIL)[1]:
+    invalid("DEFAULT_FROM_EMAIL", f"{DEFAULT_FROM_EMAIL!r} has no email address")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-ADMINS = [("Ops", addr) for addr in env_list("DJANGO_ADMINS")]
+ADMINS = env_list("DJANGO_ADMINS")
 
 # Stripe (used from the purchase issue on). The demo runs without keys.
 STRIPE_SECRET_KEY = required("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = required("STRIPE_WEBHOOK_SECRET")
-STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com").rstrip("/")
+STRIPE_API_BASE = env("STRIPE_API_BASE", "https://api.stripe.com").rstrip("/")
 
 # Refunds: the seed promises a full refund to anyone not satisfied. 0 days = no limit.
 REFUND_WINDOW_DAYS = env_int("REFUND_WINDOW_DAYS", 0)
@@ -266,7 +335,7 @@ REFUND_REQUESTS_AUTO_APPROVE = env_bool("REFUND_REQUESTS_AUTO_APPROVE", True)
 # Certificate verification lookups allowed per client address and minute.
 CERTIFICATE_VERIFY_RATE_PER_MINUTE = env_int("CERTIFICATE_VERIFY_RATE_PER_MINUTE", 30)
 # Printed on receipts.
-SELLER_ADDRESS = os.environ.get("SELLER_ADDRESS", "")
+SELLER_ADDRESS = env("SELLER_ADDRESS")
 
 # Security. Production sits behind a TLS-terminating proxy that sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -282,20 +351,101 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# Content-Security-Policy (Django's own middleware): nothing inline, nothing from
+# elsewhere, except that Buy hands the browser to Stripe's Checkout page (form-action
+# covers that redirect). Pages carry no inline script or style; the QR code in
+# certificate PDFs is a data: image, which pages may show too.
+_checkout_origins = ["https://checkout.stripe.com"]
+if STRIPE_API_BASE != "https://api.stripe.com":
+    _checkout_origins.append(STRIPE_API_BASE)  # a Stripe stand-in (the tests' fake)
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "media-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF, *_checkout_origins],
+}
+
+# Logs go to stderr (systemd's journal, or the container's log) in UTC, one line per
+# request (ops.requestlog) and per business event (records.events), each line with the
+# request id; LOG_FORMAT=json writes one JSON object per line.
+LOG_FORMAT = env_choice("LOG_FORMAT", {"text", "json"}, "text")
+LOG_LEVEL = env_choice(
+    "DJANGO_LOG_LEVEL", {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}, "INFO"
+)
+# Error reports: Sentry when SENTRY_DSN is set; otherwise a mail to DJANGO_ADMINS, sent
+# by the worker, rate-limited, never from inside the failing request (ops.errorreports).
+SENTRY_DSN = env("SENTRY_DSN")
+ERROR_REPORT_INTERVAL_SECONDS = env_int("ERROR_REPORT_INTERVAL_SECONDS", 600)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    # WeasyPrint reports every rendering step at INFO.
+    "filters": {"request_id": {"()": "ops.logformat.RequestIdFilter"}},
+    "formatters": {
+        "text": {"()": "ops.logformat.UtcFormatter"},
+        "json": {"()": "ops.logformat.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        },
+        "error_reports": {"level": "ERROR", "()": "ops.errorreports.ErrorReportHandler"},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Replaces Django's defaults (console only with DEBUG, mail_admins inline).
+        "django": {
+            "handlers": ["console", "error_reports"],
+            "level": LOG_LEVEL,
+            "propagate": False,
+        },
+        # ops.requestlog writes the one line per request; Django's own would repeat it.
+        "django.request": {
+            "handlers": ["console", "error_reports"],
+            "level": "ERROR",
+            "propagate": False,
+        },
+        "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # A request for an unknown host is noise from scanners: logged, never reported.
+        "django.security.DisallowedHost": {
+            "handlers": ["console"],
+            "level": "WARNING",
+            "propagate": False,
+        },
+        # Task failures: the worker retries; ops.tasklog names the object.
+        "ce.tasks": {"handlers": ["console", "error_reports"], "level": "INFO", "propagate": False},
+        # WeasyPrint reports every rendering step at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
     },
 }
 
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", "production"),
+        send_default_pii=False,  # learners' emails and license numbers stay here
+        traces_sample_rate=0,
+    )
+
 CATALOG_PAGE_SIZE = 12
 
+if _invalid:
+    raise ImproperlyConfigured(
+        "These settings have values this site cannot use: "
+        + "; ".join(_invalid)
+        + ". Fix them in the environment (see .env.example), or leave them empty for the default."
+    )
 if _missing:
     raise ImproperlyConfigured(
         "DJANGO_DEBUG is off, so this is a production start-up, and these settings are "

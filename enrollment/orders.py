@@ -11,12 +11,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from courses.credits import credit_for_learner
 from courses.models import Course, ProgramPolicies
+from records.events import event_log
 from records.transitions import status_start
 
 from . import notifications, payments, refunds
@@ -73,6 +74,14 @@ def _order_start_locked(*, user, course: Course) -> Order:
         ),
     )
     status_start(order, actor=Actor.LEARNER, actor_user=user)
+    event_log(
+        "order.created",
+        order=order.number,
+        course=course.slug,
+        amount_cents=order.price_cents,
+        currency=order.currency,
+        user_id=user.pk,
+    )
     return order
 
 
@@ -169,6 +178,16 @@ def payment_record(
         order.amount_paid_cents = amount_cents
         order.paid_at = timezone.now()
         order_move(order=order, to=OrderStatus.PAID, actor=actor, event_id=event_id)
+        event_log(
+            "order.paid",
+            order=order.number,
+            amount_cents=amount_cents,
+            currency=order.currency,
+            gateway=order.gateway,
+            payment=reference or "-",
+            stripe_event=event_id or "-",
+            actor=actor,
+        )
         enrollment = _enroll(order)
         transaction.on_commit(lambda: notifications.order_confirmation_send(order.pk))
         if reference:
@@ -181,6 +200,7 @@ def _enroll(order: Order) -> Enrollment:
     if existing is not None:
         # Paid twice for a course already owned (two tabs, two devices): keep the one
         # enrollment and give the second payment back, automatically and in full.
+        event_log("order.duplicate_payment", order=order.number, kept=existing.order.number)
         order.attention_note += f"\nPaid while already enrolled through {existing.order}."
         order.save(update_fields=["attention_note", "updated_at"])
         transaction.on_commit(
@@ -202,6 +222,7 @@ def order_close_unpaid(
         if order is None or not order.can_move_to(to) or order.status != OrderStatus.PENDING:
             return order  # paid already, or closed already: nothing to do
         order_move(order=order, to=to, actor=actor, event_id=event_id)
+        event_log("order.closed", order=order.number, status=to, stripe_event=event_id or "-")
     return order
 
 
@@ -217,3 +238,62 @@ def demo_payment_complete(*, order: Order) -> Order | None:
         "payment_intent": f"pi_demo_{order.number}",
     }
     return checkout_session_fulfil(session=session, actor=Actor.LEARNER)
+
+
+# Stripe lets a Checkout Session run for 24 hours; an order whose session is older than
+# that (plus a margin for late webhooks) is settled by asking Stripe what became of it.
+CHECKOUT_SESSION_LIFETIME = timedelta(hours=25)
+# A pending order that never reached Stripe: Buy reuses it for an hour, then it is dead.
+NEVER_STARTED_LIFETIME = timedelta(hours=2)
+
+
+def orders_expire_stale(*, now=None) -> dict[str, list[str]]:
+    """Close pending orders nobody will pay: the Checkout Session expired (the webhook
+    that says so may have been lost) or checkout never started. A session Stripe reports
+    as paid is fulfilled instead: money received always wins. Returns order numbers by
+    outcome; safe to run at any time and twice."""
+    now = now or timezone.now()
+    outcome: dict[str, list[str]] = {"expired": [], "fulfilled": [], "open": [], "failed": []}
+    stale = Order.objects.filter(status=OrderStatus.PENDING).filter(
+        models.Q(
+            stripe_checkout_session_id__isnull=True, created_at__lt=now - NEVER_STARTED_LIFETIME
+        )
+        | models.Q(
+            stripe_checkout_session_id__isnull=False,
+            created_at__lt=now - CHECKOUT_SESSION_LIFETIME,
+        )
+    )
+    for order in stale.order_by("created_at"):
+        session_id = order.stripe_checkout_session_id
+        if session_id and order.gateway == Gateway.STRIPE:
+            try:
+                session = payments.stripe_gateway.checkout_session_retrieve(session_id)
+            except payments.stripe_gateway.StripeError:
+                logger.exception("Could not ask Stripe about session %s", session_id)
+                outcome["failed"].append(order.number)
+                continue
+            if checkout_session_fulfil(session=session, actor=Actor.SYSTEM):
+                outcome["fulfilled"].append(order.number)
+                continue
+            if session.get("status") == "open":
+                outcome["open"].append(order.number)
+                continue
+        closed = _order_expire(order=order)
+        if closed:
+            outcome["expired"].append(order.number)
+    return outcome
+
+
+def _order_expire(*, order: Order) -> bool:
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.status != OrderStatus.PENDING:
+            return False  # paid or closed meanwhile
+        order_move(
+            order=order,
+            to=OrderStatus.EXPIRED,
+            actor=Actor.SYSTEM,
+            note="Checkout expired or never started (housekeeping).",
+        )
+        event_log("order.closed", order=order.number, status=OrderStatus.EXPIRED, by="housekeeping")
+    return True

@@ -15,6 +15,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from courses.templatetags.catalog import money
+from records.events import event_log
 
 from . import notifications, payments
 from .models import Enrollment, Order, OrderStatus, Refund, RefundRequest, StripeEvent
@@ -124,6 +125,17 @@ def refund_apply(
         refund.amount_cents = stripe_refund["amount"]
         refund.status = _refund_status(stripe_refund.get("status"))
         refund.save()
+        event_log(
+            "refund.recorded",
+            refund=refund.pk,
+            stripe_refund=refund.stripe_refund_id,
+            order=order.number,
+            amount_cents=refund.amount_cents,
+            currency=order.currency,
+            status=refund.status,
+            actor=actor,
+            stripe_event=event_id or "-",
+        )
         _order_settle_refunds(order, refund, actor=actor, actor_user=actor_user, event_id=event_id)
     return refund
 

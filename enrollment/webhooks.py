@@ -5,6 +5,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from records.events import event_log
+
 from . import orders, refunds
 from .models import OrderStatus, StripeEvent
 from .states import Actor
@@ -70,6 +72,7 @@ def stripe_event_process(event: dict[str, Any]) -> str:
                     event_id=event["id"], type=event["type"], payload=event
                 )
         except IntegrityError:
+            event_log("stripe.event", event_id=event["id"], type=event["type"], outcome="duplicate")
             return "duplicate"
         handler = EVENT_HANDLERS.get(event["type"])
         outcome = handler(event) if handler else "ignored type"
@@ -77,4 +80,5 @@ def stripe_event_process(event: dict[str, Any]) -> str:
         if not outcome.startswith("deferred"):
             stored.processed_at = timezone.now()
         stored.save(update_fields=["outcome", "processed_at"])
+    event_log("stripe.event", event_id=event["id"], type=event["type"], outcome=outcome)
     return outcome

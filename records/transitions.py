@@ -1,5 +1,6 @@
 """The one way a record's status changes (records.models.StatusRecord)."""
 
+from .events import event_log
 from .models import StatusChange, StatusRecord
 
 
@@ -43,6 +44,14 @@ def status_move(
         if any(f.name == "updated_at" for f in record._meta.concrete_fields):
             fields.add("updated_at")
         record.save(update_fields=sorted(fields))
+    event_log(
+        f"{record._meta.model_name}.status",
+        id=record.pk,
+        from_status=change.from_status,
+        to_status=to,
+        actor=actor,
+        actor_user=getattr(actor_user, "pk", None),
+    )
     return change
 
 

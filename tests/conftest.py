@@ -5,8 +5,10 @@ import pytest
 from django.conf import settings
 from django.core.cache import caches
 from django.core.management import call_command
+from django.test.utils import override_settings
 
-from enrollment import orders
+from demo.journeys import journey_enroll
+from enrollment.models import Order
 from tests.factories import (
     CourseApprovalFactory,
     CourseFactory,
@@ -27,7 +29,25 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _collected_static(tmp_path_factory):
+def _fast_test_settings():
+    """Two costs production pays on purpose and the suite need not: a password hash that
+    takes a deliberate fraction of a second (every factory user, every sign-in), and
+    compressing every static file with gzip and Brotli at collectstatic. The suite keeps
+    the manifest storage (hashed names, as production serves them)."""
+    with override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {
+                "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+            },
+        },
+    ):
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _collected_static(_fast_test_settings):
     """Production uses the manifest storage; the suite does too, so collect once."""
     call_command("collectstatic", "--noinput", verbosity=0)
 
@@ -55,15 +75,9 @@ def fake_stripe(_stripe_server):
 @pytest.fixture
 def paid_order(db, learner, course, fake_stripe, django_capture_on_commit_callbacks):
     """An order paid through the real fulfilment path (Stripe Checkout, then the webhook)."""
-    order = orders.order_start(user=learner, course=course)
     with django_capture_on_commit_callbacks(execute=True):
-        orders.checkout_begin(order=order)
-        order.refresh_from_db()
-        fake_stripe.pay(order.stripe_checkout_session_id)
-        session = fake_stripe.sessions[order.stripe_checkout_session_id]
-        orders.checkout_session_fulfil(session=session, actor="webhook")
-    order.refresh_from_db()
-    return order
+        enrollment = journey_enroll(user=learner, course=course, pay=fake_stripe.pay)
+    return Order.objects.get(pk=enrollment.order_id)
 
 
 @pytest.fixture

@@ -66,6 +66,39 @@ def server(transactional_db):
     connections.close_all()
 
 
+CSP_VIOLATION = re.compile(r"Content.Security.Policy|Refused to (load|execute|apply|frame)", re.I)
+
+
+def watch_csp(page, violations: list[str]) -> None:
+    """Collect every Content-Security-Policy violation Chromium reports for this page."""
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(f"{page.url}: {message.text}")
+            if CSP_VIOLATION.search(message.text)
+            else None
+        ),
+    )
+
+
+@pytest.fixture(autouse=True)
+def csp_violations(browser):
+    """Every page of every browser context a test opens (a board's second context, a
+    phone-sized one) runs under the site's CSP, and any violation fails the test."""
+    violations: list[str] = []
+    new_context = browser.new_context
+
+    def watched_context(*args, **kwargs):
+        context = new_context(*args, **kwargs)
+        context.on("page", lambda new_page: watch_csp(new_page, violations))
+        return context
+
+    browser.new_context = watched_context
+    yield violations
+    del browser.new_context
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
+
+
 @pytest.fixture
 def page(browser, server, request):
     context = browser.new_context(base_url=server, viewport={"width": 1280, "height": 900})

@@ -93,3 +93,18 @@ def test_missing_page_is_a_friendly_accessible_404(page, demo_data):
     assert response.status == 404
     expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
     assert_accessible(page)
+
+
+def test_the_browser_harness_reports_a_content_security_policy_violation(
+    page, demo_data, csp_violations
+):
+    """The guard on every browser test works: an inline style the policy refuses is
+    reported from Chromium's console (and then cleared, so that this test passes)."""
+    page.goto("/")
+    page.evaluate(
+        "() => { const s = document.createElement('style');"
+        " s.textContent = 'body { color: red }'; document.head.appendChild(s); }"
+    )
+    page.wait_for_timeout(300)
+    assert any("Content Security Policy" in v for v in csp_violations), csp_violations
+    csp_violations.clear()

@@ -8,38 +8,24 @@ from certificates import services as certificate_services
 from certificates.facts import Holder
 from certificates.models import Certificate
 from courses.models import Course
+from demo.journeys import journey_enroll, journey_evaluate, journey_pass, journey_read
 from demo.management.commands.seed_demo import SEED_SLUG
-from enrollment import orders, progress, refunds
-from testing import services as testing_services
-from testing.models import EvaluationItem, Question
+from enrollment import refunds
 from tests.e2e.conftest import SCREENSHOTS, assert_accessible, screenshot
 
 
 def completed_learner(fake_stripe):
-    """The demo learner, paid through (fake) Stripe, material read, test passed, evaluated."""
-    course = Course.objects.get(slug=SEED_SLUG)
-    user = User.objects.get(email="learner@example.com")
-    order = orders.order_start(user=user, course=course)
-    orders.checkout_begin(order=order)
-    order.refresh_from_db()
-    enrollment_order = orders.checkout_session_fulfil(
-        session=fake_stripe.pay(order.stripe_checkout_session_id), actor="webhook"
+    """The demo learner, paid through (fake) Stripe, material read, test passed, evaluated;
+    the certificate is not issued yet (the learner confirms its details first)."""
+    enrollment = journey_enroll(
+        user=User.objects.get(email="learner@example.com"),
+        course=Course.objects.get(slug=SEED_SLUG),
+        pay=fake_stripe.pay,
     )
-    enrollment = enrollment_order.enrollment
-    for section in course.sections.all():
-        progress.section_complete(enrollment=enrollment, section=section)
-    attempt = testing_services.attempt_start(enrollment=enrollment)
-    key = {}
-    for question in Question.objects.filter(pk__in=attempt.question_ids):
-        right = question.choices.get(is_correct=True).pk
-        key[question.pk] = "abcdefgh"[attempt.choice_ids[str(question.pk)].index(right)]
-    testing_services.attempt_submit(attempt=attempt, user=user, posted=key)
-    testing_services.evaluation_submit(
-        enrollment=enrollment,
-        user=user,
-        data={f"item_{i.pk}": "4" for i in EvaluationItem.objects.filter(kind="rating")},
-    )
-    return order
+    journey_read(enrollment=enrollment)
+    journey_pass(enrollment=enrollment)
+    journey_evaluate(enrollment=enrollment, rating="4")
+    return enrollment.order
 
 
 def test_learner_downloads_the_certificate_and_a_board_verifies_it(

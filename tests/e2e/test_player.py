@@ -4,16 +4,15 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from courses.models import Course
+from demo.journeys import journey_enroll
 from demo.management.commands.seed_demo import SEED_SLUG
-from enrollment import orders
 from tests.e2e.conftest import assert_accessible, screenshot
 
 
 def enroll_demo_learner() -> None:
-    course = Course.objects.get(slug=SEED_SLUG)
-    order = orders.order_start(user=User.objects.get(email="learner@example.com"), course=course)
-    orders.payment_record(
-        order=order, reference="pi_e2e_player", amount_cents=11900, actor="system"
+    journey_enroll(
+        user=User.objects.get(email="learner@example.com"),
+        course=Course.objects.get(slug=SEED_SLUG),
     )
 
 
@@ -42,12 +41,12 @@ def test_enrolled_learner_reads_listens_and_watches(page, demo_data):
     screenshot(page, "player-section")
 
     audio = page.locator("audio")
-    page.wait_for_function("document.querySelector('audio').readyState >= 1")
+    page.wait_for_function("() => document.querySelector('audio').readyState >= 1")
     duration = audio.evaluate("a => a.duration")
     assert duration > 30
     audio.evaluate("a => { a.currentTime = 20; }")
-    page.wait_for_function("document.querySelector('audio').currentTime >= 19")
-    page.wait_for_function("document.querySelector('audio').readyState >= 2")
+    page.wait_for_function("() => document.querySelector('audio').currentTime >= 19")
+    page.wait_for_function("() => document.querySelector('audio').readyState >= 2")
     assert 206 in ranges, ranges
     page.get_by_text("Transcript of").click()
     expect(page.get_by_text("three parts: shared goals")).to_be_visible()
@@ -62,10 +61,10 @@ def test_enrolled_learner_reads_listens_and_watches(page, demo_data):
     track = page.locator("video track[kind=captions]")
     expect(track).to_have_attribute("srclang", "en")
     page.wait_for_function(
-        "document.querySelector('video').textTracks.length === 1"
+        "() => document.querySelector('video').textTracks.length === 1"
         " && document.querySelector('video').textTracks[0].mode === 'showing'"
     )
-    page.wait_for_function("document.querySelector('video').textTracks[0].cues?.length === 3")
+    page.wait_for_function("() => document.querySelector('video').textTracks[0].cues?.length === 3")
     assert_accessible(page)
     screenshot(page, "player-video")
 

@@ -4,20 +4,18 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from courses.models import Course
+from demo.journeys import journey_enroll, journey_read
 from demo.management.commands.seed_demo import SEED_SLUG
-from enrollment import orders, progress
 from enrollment.models import Enrollment
 from testing.models import Attempt, EvaluationResponse, Question
 
 
 def enrolled_learner_who_read_everything() -> Enrollment:
-    course = Course.objects.get(slug=SEED_SLUG)
-    order = orders.order_start(user=User.objects.get(email="learner@example.com"), course=course)
-    enrollment = orders.payment_record(
-        order=order, reference="pi_e2e_test", amount_cents=11900, actor="system"
+    enrollment = journey_enroll(
+        user=User.objects.get(email="learner@example.com"),
+        course=Course.objects.get(slug=SEED_SLUG),
     )
-    for section in course.sections.all():
-        progress.section_complete(enrollment=enrollment, section=section)
+    journey_read(enrollment=enrollment)
     return enrollment
 
 

@@ -5,8 +5,8 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from courses.models import Course
+from demo.journeys import journey_enroll
 from demo.management.commands.seed_demo import SEED_SLUG
-from enrollment import orders
 from enrollment.models import Enrollment, Order, OrderStatus
 from tests.e2e.conftest import assert_accessible, screenshot
 
@@ -73,12 +73,11 @@ def test_learner_buys_the_course_with_stripe_checkout_then_gets_a_refund(
 
 
 def test_director_refunds_an_order_from_admin(page, demo_data, live_site, fake_stripe):
-    learner = User.objects.get(email="learner@example.com")
-    order = orders.order_start(user=learner, course=Course.objects.get(slug=SEED_SLUG))
-    orders.checkout_begin(order=order)
-    order.refresh_from_db()
-    session = fake_stripe.pay(order.stripe_checkout_session_id)
-    orders.checkout_session_fulfil(session=session, actor="webhook")
+    order = journey_enroll(
+        user=User.objects.get(email="learner@example.com"),
+        course=Course.objects.get(slug=SEED_SLUG),
+        pay=fake_stripe.pay,
+    ).order
 
     page.goto("/admin/")
     page.get_by_label("Email").fill("director@example.com")
