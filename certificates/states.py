@@ -58,6 +58,7 @@ def certificate_revoke(
             public_reason=public_reason,
             update_fields=("revoked_at", "public_reason", "internal_note"),
         )
+    event_log("certificate.revoked", code=certificate.display_code, public_reason=public_reason)
     return certificate
 
 
@@ -89,6 +90,7 @@ def certificate_reinstate(*, certificate: Certificate, note: str, actor_user=Non
             note=note,
             update_fields=("revoked_at", "public_reason", "internal_note"),
         )
+    event_log("certificate.reinstated", code=certificate.display_code)
     return certificate
 
 

@@ -41,6 +41,7 @@ def test_the_roster_still_lists_the_completion_with_its_printed_details(
             "course": certificate.enrollment.course.pk,
             "completed_from": "2000-01-01",
             "completed_to": "2100-01-01",
+            "format": "roster",
         },
     )
     text = response.content.decode()

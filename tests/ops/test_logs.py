@@ -8,7 +8,7 @@ from django.tasks import task
 
 from enrollment import refunds, webhooks
 from ops.logformat import JsonFormatter, RequestIdFilter, UtcFormatter, request_id_var
-from tests.certificates.conftest import certificate, completed  # noqa: F401
+from tests.certificates.conftest import certificate, completed, confirm_and_issue  # noqa: F401
 from tests.testing.conftest import bank, evaluation_items, ready  # noqa: F401
 
 
@@ -142,23 +142,28 @@ def test_purchase_events_name_the_order_amount_and_stripe_event(
 
 
 def test_certificate_events_name_the_code(certificate, log_lines):  # noqa: F811
-    from certificates import services
+    from certificates import states
+    from certificates.models import PublicReason
 
-    new = services.certificate_reissue(certificate=certificate, reason="Name corrected")
-    services.certificate_revoke(certificate=new, reason="Refunded")
+    new = states.certificate_reissue(certificate=certificate, note="Name corrected")
+    states.certificate_revoke(
+        certificate=new, public_reason=PublicReason.ISSUED_IN_ERROR, note="Wrong course"
+    )
+    states.certificate_reinstate(certificate=new, note="Right course after all")
     assert log_lines.events("certificate.reissued") == [
         {"code": certificate.display_code, "new_code": new.display_code}
     ]
-    assert log_lines.events("certificate.revoked")[0]["code"] == new.display_code
+    revoked = log_lines.events("certificate.revoked")[0]
+    assert (revoked["code"], revoked["public_reason"]) == (new.display_code, "issued_in_error")
+    assert log_lines.events("certificate.reinstated")[0]["code"] == new.display_code
 
 
 def test_a_certificate_issue_is_logged_with_its_code(completed, log_lines):  # noqa: F811
-    from certificates import services
     from certificates.models import Certificate
 
     Certificate.objects.filter(enrollment=completed).delete()
     log_lines.records.clear()
-    issued = services.certificate_issue(enrollment=completed)
+    issued = confirm_and_issue(completed)
     assert log_lines.events("certificate.issued")[0]["code"] == issued.display_code
 
 
