@@ -2,10 +2,10 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import models
 from django.db.models import Count, QuerySet
-from django.forms import BaseInlineFormSet, Textarea
+from django.forms import Textarea
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -26,32 +26,27 @@ from .models import (
     Section,
     Video,
 )
-from .services import audio_track_read_duration, course_publish, course_unpublish
+from .services import (
+    CoursePublishRefused,
+    audio_track_read_duration,
+    course_publish,
+    course_published_check,
+    course_unpublish,
+)
 from .templatetags.catalog import money
 
 
-class RequiredWhenPublishedFormSet(BaseInlineFormSet):
-    """A published course needs at least one row of this inline (objectives, instructors)."""
-
-    def clean(self) -> None:
-        super().clean()
-        if self.instance.status != Course.Status.PUBLISHED:
-            return
-        kept = [
-            form
-            for form in self.forms
-            if form.cleaned_data and not form.cleaned_data.get("DELETE", False)
-        ]
-        if not kept:
-            raise ValidationError(
-                f"A published course needs at least one {self.model._meta.verbose_name}. "
-                "Add one, or save the course as a draft."
-            )
+def _delete_new_uploads(forms) -> None:
+    """Files that a rolled-back save already wrote to storage would be left as orphans."""
+    for form in forms:
+        for name, value in getattr(form, "cleaned_data", {}).items():
+            stored = getattr(form.instance, name, None)
+            if isinstance(value, UploadedFile) and stored and stored._committed:
+                stored.storage.delete(stored.name)
 
 
 class LearningObjectiveInline(admin.TabularInline):
     model = LearningObjective
-    formset = RequiredWhenPublishedFormSet
     extra = 1
     fields = ["order", "text"]
     ordering = ["order", "pk"]
@@ -69,7 +64,6 @@ class CourseApprovalInline(admin.TabularInline):
 
 class CourseInstructorInline(admin.TabularInline):
     model = CourseInstructor
-    formset = RequiredWhenPublishedFormSet
     extra = 1
     autocomplete_fields = ["instructor"]
     fields = ["order", "instructor"]
@@ -106,10 +100,25 @@ class CourseAdminForm(forms.ModelForm):
             "require_all_sections",
         ]
 
+    # Set by CourseAdmin when a save was rolled back because publishing rules failed.
+    publish_blockers: list[str] = []
+    files_dropped = False
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["price"].initial = Decimal(self.instance.price_cents) / 100
+
+    def clean(self):
+        data = super().clean()
+        if self.publish_blockers and data.get("status") == Course.Status.PUBLISHED:
+            again = " Choose the files to upload again." if self.files_dropped else ""
+            self.add_error(
+                "status",
+                f"The course cannot be published yet: {'; '.join(self.publish_blockers)}. "
+                f"Nothing was saved: add what is missing, or save it as a draft.{again}",
+            )
+        return data
 
     def save(self, commit: bool = True) -> Course:
         self.instance.price_cents = int(self.cleaned_data["price"] * 100)
@@ -138,35 +147,8 @@ class SectionInline(admin.StackedInline):
     ordering = ["order", "pk"]
 
 
-class AccessibleMediaFormSet(BaseInlineFormSet):
-    """A published course's audio needs a transcript and its video captions (WCAG 1.2)."""
-
-    required_field = ""
-    message = ""
-
-    def clean(self) -> None:
-        super().clean()
-        if self.instance.status != Course.Status.PUBLISHED:
-            return
-        for form in self.forms:
-            data = form.cleaned_data
-            if data and not data.get("DELETE") and not data.get(self.required_field):
-                form.add_error(self.required_field, self.message)
-
-
-class AudioFormSet(AccessibleMediaFormSet):
-    required_field = "transcript"
-    message = "A published course needs a transcript for every audio track."
-
-
-class VideoFormSet(AccessibleMediaFormSet):
-    required_field = "captions"
-    message = "A published course needs WebVTT captions for every video."
-
-
 class AudioTrackInline(admin.StackedInline):
     model = AudioTrack
-    formset = AudioFormSet
     extra = 0
     fields = ["order", "title", "section", "file", "duration_seconds", "transcript"]
     readonly_fields = ["duration_seconds"]
@@ -181,7 +163,6 @@ class AudioTrackInline(admin.StackedInline):
 
 class VideoInline(admin.StackedInline):
     model = Video
-    formset = VideoFormSet
     extra = 0
     fields = ["order", "title", "file", "poster", "captions", "captions_language", "transcript"]
     formfield_overrides = PRIVATE_FILE_WIDGETS
@@ -258,6 +239,34 @@ class CourseAdmin(admin.ModelAdmin):
             obj.publish()
         super().save_model(request, obj, form, change)
 
+    def save_related(self, request, form, formsets, change) -> None:
+        """The publishing rules read the saved course and its inlines, so they run last,
+        inside the admin's transaction: a refusal rolls the whole save back."""
+        super().save_related(request, form, formsets, change)
+        try:
+            course_published_check(course=form.instance)
+        except CoursePublishRefused:
+            _delete_new_uploads([form, *(f for formset in formsets for f in formset.forms)])
+            raise
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except CoursePublishRefused as refusal:
+            # Show the same form again, the failed rules on its status field.
+            for upload in request.FILES.values():
+                upload.seek(0)
+            request.publish_blockers = refusal.blockers
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        blockers = getattr(request, "publish_blockers", None)
+        if blockers:
+            attrs = {"publish_blockers": blockers, "files_dropped": bool(request.FILES)}
+            form = type(form.__name__, (form,), attrs)
+        return form
+
     @admin.action(description="Publish selected courses", permissions=["change"])
     def publish_courses(self, request: HttpRequest, queryset: QuerySet) -> None:
         published = 0
@@ -269,7 +278,8 @@ class CourseAdmin(admin.ModelAdmin):
                 )
             else:
                 published += 1
-        self.message_user(request, f"{published} course(s) published.", messages.SUCCESS)
+        if published:
+            self.message_user(request, f"{published} course(s) published.", messages.SUCCESS)
 
     @admin.action(description="Unpublish selected courses (back to draft)", permissions=["change"])
     def unpublish_courses(self, request: HttpRequest, queryset: QuerySet) -> None:

@@ -8,6 +8,7 @@ from django.db.models import Q
 
 from courses.models import Course, LearningObjective
 from enrollment.models import Enrollment
+from records.models import StatusChange, StatusRecord
 
 
 class QuestionQuerySet(models.QuerySet):
@@ -126,10 +127,23 @@ class TimeAccommodation(models.Model):
         return f"+{self.extra_minutes} min for {self.enrollment}"
 
 
-class Attempt(models.Model):
-    class Status(models.TextChoices):
-        OPEN = "open", "In progress"
-        SUBMITTED = "submitted", "Submitted"
+class AttemptStatus(models.TextChoices):
+    OPEN = "open", "In progress"
+    SUBMITTED = "submitted", "Submitted"
+    VOIDED = "voided", "Voided by the Director"
+
+
+class Attempt(StatusRecord):
+    """One sitting of the post-test. Graded once; the Director may void an attempt that
+    was not passed (a technical failure, a wrong question), with a reason: a voided
+    attempt keeps its answers but no longer counts toward the attempts allowed."""
+
+    Status = AttemptStatus
+    TRANSITIONS = {
+        AttemptStatus.OPEN: {AttemptStatus.SUBMITTED, AttemptStatus.VOIDED},
+        AttemptStatus.SUBMITTED: {AttemptStatus.VOIDED},
+        AttemptStatus.VOIDED: set(),
+    }
 
     enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="attempts")
     number = models.PositiveSmallIntegerField()
@@ -155,9 +169,16 @@ class Attempt(models.Model):
                 name="one_open_attempt_per_enrollment",
             ),
             models.CheckConstraint(
-                condition=Q(status="open")
+                condition=Q(status__in=["open", "voided"])
                 | (Q(submitted_at__isnull=False) & Q(passed__isnull=False)),
                 name="submitted_attempt_is_graded",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=AttemptStatus.values), name="attempt_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="voided", passed=True),
+                name="passed_attempt_is_never_voided",
             ),
         ]
 
@@ -169,8 +190,24 @@ class Attempt(models.Model):
         return self.status == self.Status.OPEN
 
     @property
+    def is_voided(self) -> bool:
+        return self.status == self.Status.VOIDED
+
+    @property
     def score_display(self) -> str:
         return f"{(self.score or Decimal(0)).normalize():f}%"
+
+
+class AttemptStatusChange(StatusChange):
+    attempt = models.ForeignKey(Attempt, on_delete=models.PROTECT, related_name="status_changes")
+    from_status = models.CharField(max_length=20, choices=AttemptStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=AttemptStatus.choices)
+
+    class Meta(StatusChange.Meta):
+        pass
+
+    def __str__(self) -> str:
+        return f"{self.attempt}: {super().__str__()}"
 
 
 class Answer(models.Model):
@@ -189,6 +226,16 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attempt}: {self.question_id} -> {self.choice_id}"
+
+
+# The labels learners choose from, best first; stored as 5..1.
+RATING_SCALE = [
+    (5, "Strongly agree"),
+    (4, "Agree"),
+    (3, "Neutral"),
+    (2, "Disagree"),
+    (1, "Strongly disagree"),
+]
 
 
 class EvaluationItem(models.Model):
@@ -224,6 +271,9 @@ class EvaluationResponse(models.Model):
         Enrollment, on_delete=models.PROTECT, related_name="evaluation"
     )
     submitted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        permissions = [("export_evaluations", "Can export evaluation responses")]
 
     def __str__(self) -> str:
         return f"Evaluation by {self.enrollment}"

@@ -52,3 +52,8 @@ def draw(
             rng.shuffle(order)
         orders[str(qid)] = order
     return pool, orders
+
+
+def unanswered_positions(*, question_ids: list[int], answered: set[int]) -> list[int]:
+    """The positions (from 1, as the page numbers them) of questions with no answer."""
+    return [pos for pos, qid in enumerate(question_ids, start=1) if qid not in answered]

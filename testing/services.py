@@ -1,7 +1,12 @@
-"""Starting, answering, submitting and grading post-test attempts; the evaluation."""
+"""Starting, answering, submitting, grading and voiding post-test attempts; the evaluation.
+
+Every write to an attempt or its answers (autosave, submit, void) first takes the
+attempt's row lock, and nothing locks the answer rows before it: one order of locks, so
+an autosave racing the submit waits for it and then sees the attempt graded.
+"""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from random import Random, SystemRandom
 
 from django.core.exceptions import ValidationError
@@ -11,9 +16,12 @@ from django.utils import timezone
 
 from enrollment.models import Enrollment
 from enrollment.progress import post_test_unlocked
+from records.models import Actor
+from records.transitions import status_move, status_start
 
 from . import scoring
 from .models import (
+    RATING_SCALE,
     Answer,
     Attempt,
     Choice,
@@ -34,11 +42,18 @@ class AttemptRefused(Exception):
     """The learner may not start, answer or submit now; the message says why."""
 
 
+class AttemptClosed(AttemptRefused):
+    """The attempt no longer takes answers (graded, voided or out of time)."""
+
+
 @dataclass(frozen=True)
 class Eligibility:
     allowed: bool
     reason: str = ""
     open_attempt: Attempt | None = None
+    attempts_used: int = 0  # voided attempts do not count
+    attempts_left: int | None = None  # None: unlimited
+    retry_at: datetime | None = None  # when the wait before the next attempt ends
 
 
 def rules_for(course) -> TestRules:
@@ -50,28 +65,36 @@ def attempt_eligibility(*, enrollment: Enrollment, now=None) -> Eligibility:
     now = now or timezone.now()
     if not enrollment.is_active:
         return Eligibility(False, "Your enrollment in this course is not active.")
-    attempts = list(enrollment.attempts.order_by("number"))
+    attempts = [a for a in enrollment.attempts.order_by("number") if not a.is_voided]
+    rules = rules_for(enrollment.course)
+    used = len(attempts)
+    left = None if rules.max_attempts is None else max(rules.max_attempts - used, 0)
+    counts = {"attempts_used": used, "attempts_left": left}
     open_attempt = next((a for a in attempts if a.is_open), None)
     if open_attempt is not None:
-        return Eligibility(True, open_attempt=open_attempt)
+        return Eligibility(True, open_attempt=open_attempt, **counts)
     if any(a.passed for a in attempts):
-        return Eligibility(False, "You have passed the post-test.")
+        return Eligibility(False, "You have passed the post-test.", **counts)
     if not post_test_unlocked(enrollment=enrollment):
-        return Eligibility(False, "Complete every section of the course to open the post-test.")
-    rules = rules_for(enrollment.course)
-    if rules.max_attempts is not None and len(attempts) >= rules.max_attempts:
+        return Eligibility(
+            False, "Complete every section of the course to open the post-test.", **counts
+        )
+    if left == 0:
         return Eligibility(
             False,
             f"You have used all {rules.max_attempts} attempts. Please contact the Director.",
+            **counts,
         )
     if attempts and rules.wait_minutes:
         ready = attempts[-1].submitted_at + timedelta(minutes=rules.wait_minutes)
         if now < ready:
             minutes = int((ready - now).total_seconds() // 60) + 1
-            return Eligibility(False, f"You can try again in {minutes} minute(s).")
+            return Eligibility(
+                False, f"You can try again in {minutes} minute(s).", retry_at=ready, **counts
+            )
     if not Question.objects.active().filter(course=enrollment.course).exists():
-        return Eligibility(False, "The post-test for this course is not available yet.")
-    return Eligibility(True)
+        return Eligibility(False, "The post-test for this course is not available yet.", **counts)
+    return Eligibility(True, **counts)
 
 
 def attempt_start(*, enrollment: Enrollment, rng: Random | None = None) -> Attempt:
@@ -108,13 +131,15 @@ def attempt_start(*, enrollment: Enrollment, rng: Random | None = None) -> Attem
             extra = TimeAccommodation.objects.filter(enrollment=enrollment).first()
             minutes = rules.time_limit_minutes + (extra.extra_minutes if extra else 0)
             deadline = timezone.now() + timedelta(minutes=minutes)
-        return Attempt.objects.create(
+        attempt = Attempt.objects.create(
             enrollment=enrollment,
             number=enrollment.attempts.count() + 1,
             question_ids=question_ids,
             choice_ids=choice_ids,
             deadline=deadline,
         )
+        status_start(attempt, actor=Actor.LEARNER, actor_user=enrollment.user)
+        return attempt
 
 
 def _choice_for(attempt: Attempt, question_id: int, letter: str) -> int:
@@ -131,32 +156,75 @@ def _accepts_answers(attempt: Attempt, now) -> bool:
     return attempt.is_open and (attempt.deadline is None or now <= attempt.deadline + GRACE)
 
 
-def answers_save(*, attempt: Attempt, user, posted: dict[int, str]) -> int:
-    """Save the learner's answers so far (autosave). Returns how many were saved."""
+def _locked(attempt: Attempt, user) -> Attempt:
+    """The attempt, re-read under its row lock (the one lock every writer takes first)."""
+    attempt = (
+        Attempt.objects.select_for_update(of=("self",))
+        .select_related("enrollment__course__test_rules")
+        .get(pk=attempt.pk)
+    )
     if attempt.enrollment.user_id != user.pk:
         raise AttemptRefused("This attempt is not yours.")
-    if not attempt.enrollment.is_active:
-        raise AttemptRefused("Your enrollment in this course is not active.")
-    if not _accepts_answers(attempt, timezone.now()):
-        raise AttemptRefused("This attempt no longer accepts answers.")
-    resolved = {qid: _choice_for(attempt, qid, letter) for qid, letter in posted.items()}
-    for qid, cid in resolved.items():
-        Answer.objects.update_or_create(
-            attempt=attempt, question_id=qid, defaults={"choice_id": cid}
+    return attempt
+
+
+def _closed_reason(attempt: Attempt) -> str:
+    if attempt.is_voided:
+        return (
+            "The Director voided this attempt, so its answers can no longer change. "
+            "Start a new attempt from the post-test page."
         )
+    if not attempt.is_open:
+        return "This attempt has been graded: its answers can no longer change."
+    return (
+        "Time is up for this attempt: answers can no longer be saved. Submit it to have "
+        "the answers saved in time graded."
+    )
+
+
+def _answers_store(attempt: Attempt, resolved: dict[int, int], now) -> None:
+    """Write the chosen answers, in question order, with a fixed number of queries."""
+    existing = {a.question_id: a for a in attempt.answers.filter(question_id__in=resolved)}
+    changed, created = [], []
+    for qid in sorted(resolved):
+        answer = existing.get(qid)
+        if answer is None:
+            created.append(Answer(attempt=attempt, question_id=qid, choice_id=resolved[qid]))
+        elif answer.choice_id != resolved[qid]:
+            answer.choice_id, answer.saved_at = resolved[qid], now
+            changed.append(answer)
+    Answer.objects.bulk_update(changed, ["choice", "saved_at"])
+    Answer.objects.bulk_create(created)
+
+
+def answers_save(*, attempt: Attempt, user, posted: dict[int, str]) -> int:
+    """Save the learner's answers so far (autosave). Returns how many were saved.
+
+    Checked under the same row lock as the submit: once the attempt is graded (or voided,
+    or out of time) the save is refused with AttemptClosed and nothing changes.
+    """
+    with transaction.atomic():
+        attempt = _locked(attempt, user)
+        if not attempt.enrollment.is_active:
+            raise AttemptRefused("Your enrollment in this course is not active.")
+        now = timezone.now()
+        if not _accepts_answers(attempt, now):
+            raise AttemptClosed(_closed_reason(attempt))
+        resolved = {qid: _choice_for(attempt, qid, letter) for qid, letter in posted.items()}
+        _answers_store(attempt, resolved, now)
     return len(resolved)
 
 
-def attempt_submit(*, attempt: Attempt, user, posted: dict[int, str]) -> Attempt:
-    """Save the last answers and grade, once. A double or concurrent submit grades once."""
+def attempt_submit(
+    *, attempt: Attempt, user, posted: dict[int, str], unanswered_confirmed: bool = True
+) -> Attempt:
+    """Save the last answers and grade, once. A double or concurrent submit grades once.
+
+    With `unanswered_confirmed` false and questions still unanswered (and time left), the
+    answers are saved and the attempt stays open, so that the page can ask first.
+    """
     with transaction.atomic():
-        attempt = (
-            Attempt.objects.select_for_update(of=("self",))
-            .select_related("enrollment__course__test_rules")
-            .get(pk=attempt.pk)
-        )
-        if attempt.enrollment.user_id != user.pk:
-            raise AttemptRefused("This attempt is not yours.")
+        attempt = _locked(attempt, user)
         if not attempt.is_open:
             return attempt
         if not attempt.enrollment.is_active:
@@ -164,13 +232,24 @@ def attempt_submit(*, attempt: Attempt, user, posted: dict[int, str]) -> Attempt
         now = timezone.now()
         if _accepts_answers(attempt, now):
             resolved = {qid: _choice_for(attempt, qid, letter) for qid, letter in posted.items()}
+            if not unanswered_confirmed:
+                saved = set(
+                    attempt.answers.filter(choice__isnull=False).values_list(
+                        "question_id", flat=True
+                    )
+                )
+                if scoring.unanswered_positions(
+                    question_ids=attempt.question_ids, answered=saved | set(resolved)
+                ):
+                    _answers_store(attempt, resolved, now)
+                    return attempt
         else:
             resolved = {}  # time ran out: only the answers saved in time count
             attempt.timed_out = True
-        return _grade(attempt, resolved, now)
+        return _grade(attempt, resolved, now, user)
 
 
-def _grade(attempt: Attempt, new_answers: dict[int, int], now) -> Attempt:
+def _grade(attempt: Attempt, new_answers: dict[int, int], now, user) -> Attempt:
     """Grade with a fixed number of queries, whatever the number of questions."""
     existing = {a.question_id: a for a in attempt.answers.all()}
     to_create = []
@@ -202,19 +281,57 @@ def _grade(attempt: Attempt, new_answers: dict[int, int], now) -> Attempt:
         if qid not in answers
     ]
     Answer.objects.bulk_create(unanswered)
-    attempt.status = Attempt.Status.SUBMITTED
     attempt.submitted_at = now
     attempt.score = result.score
     attempt.passed = result.passed
-    attempt.save()
+    status_move(
+        attempt,
+        to=Attempt.Status.SUBMITTED,
+        actor=Actor.LEARNER,
+        actor_user=user,
+        note="Time ran out; the answers saved in time were graded." if attempt.timed_out else "",
+        update_fields=("submitted_at", "score", "passed", "timed_out"),
+    )
+    return attempt
+
+
+def attempt_void(*, attempt: Attempt, reason: str, actor_user) -> Attempt:
+    """The Director voids an attempt that was not passed, with a reason.
+
+    The attempt keeps its answers and history but no longer counts toward the attempts
+    allowed or the wait between them. A passed attempt cannot be voided: it opened the
+    evaluation and the certificate (revoke the certificate instead).
+    """
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("Say why the attempt is voided.")
+    with transaction.atomic():
+        attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
+        if attempt.passed:
+            raise AttemptRefused(
+                "A passed attempt cannot be voided: it opened the evaluation and the "
+                "certificate. Revoke the certificate instead."
+            )
+        if attempt.is_voided:
+            raise AttemptRefused("This attempt is already voided.")
+        status_move(
+            attempt,
+            to=Attempt.Status.VOIDED,
+            actor=Actor.DIRECTOR,
+            actor_user=actor_user,
+            note=reason,
+            update_fields=(),
+        )
     return attempt
 
 
 def passed_attempt(enrollment: Enrollment) -> Attempt | None:
-    return enrollment.attempts.filter(passed=True).first()
+    return enrollment.attempts.filter(passed=True, status=Attempt.Status.SUBMITTED).first()
 
 
 # --- evaluation ------------------------------------------------------------------------
+
+RATING_ERROR = f"Choose one answer, from “{RATING_SCALE[0][1]}” to “{RATING_SCALE[-1][1]}”."
 
 
 def evaluation_items(course) -> list[EvaluationItem]:
@@ -239,7 +356,7 @@ def evaluation_submit(*, enrollment: Enrollment, user, data: dict[str, str]) -> 
         if item.kind == EvaluationItem.Kind.RATING:
             if raw not in {"1", "2", "3", "4", "5"}:
                 if raw or item.required:
-                    errors[item.pk] = "Choose a rating from 1 to 5."
+                    errors[item.pk] = RATING_ERROR
                 continue
             rows.append(EvaluationAnswer(item=item, rating=int(raw)))
         else:

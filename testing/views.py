@@ -5,13 +5,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from enrollment.models import Enrollment
 
-from . import services
-from .models import Attempt, EvaluationResponse, Question
+from . import scoring, services
+from .models import RATING_SCALE, Attempt, EvaluationResponse, Question
 
 _FIELD = re.compile(r"^q(\d{1,12})$")
 
@@ -42,7 +43,7 @@ def test_home(request: HttpRequest, slug: str) -> HttpResponse:
             "course": enrollment.course,
             "rules": services.rules_for(enrollment.course),
             "eligibility": services.attempt_eligibility(enrollment=enrollment),
-            "attempts": enrollment.attempts.filter(status=Attempt.Status.SUBMITTED),
+            "attempts": enrollment.attempts.exclude(status=Attempt.Status.OPEN),
             "passed": services.passed_attempt(enrollment),
             "question_count": Question.objects.active().filter(course=enrollment.course).count(),
         },
@@ -73,6 +74,9 @@ def attempt_view(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         for q in Question.objects.filter(pk__in=attempt.question_ids).prefetch_related("choices")
     }
     saved = dict(attempt.answers.values_list("question_id", "choice_id"))
+    unanswered = scoring.unanswered_positions(
+        question_ids=attempt.question_ids, answered={q for q, c in saved.items() if c}
+    )
     items = []
     for position, qid in enumerate(attempt.question_ids, start=1):
         question = questions[qid]
@@ -99,6 +103,8 @@ def attempt_view(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             "items": items,
             "answered": len(saved),
             "remaining_seconds": remaining,
+            # After a submit with questions left unanswered: ask before grading.
+            "unanswered": unanswered if "unanswered" in request.GET else [],
         },
     )
 
@@ -145,7 +151,9 @@ def attempt_save(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     except (services.AttemptRefused, ValidationError) as error:
         message = " ".join(getattr(error, "messages", [str(error)]))
         if wants_json:
-            return JsonResponse({"saved": False, "error": message}, status=400)
+            # 409: the attempt moved on (graded, voided, out of time); 400: bad values.
+            status = 409 if isinstance(error, services.AttemptRefused) else 400
+            return JsonResponse({"saved": False, "error": message}, status=status)
         messages.error(request, message)
         return redirect("testing:attempt", slug=slug, number=number)
     if wants_json:
@@ -157,12 +165,23 @@ def attempt_save(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 @login_required
 @require_POST
 def attempt_submit(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """Grade, unless questions are unanswered and the learner has not confirmed yet:
+    then the answers are saved and the attempt page lists the unanswered questions."""
     enrollment = _enrollment(request, slug)
     attempt = get_object_or_404(Attempt, enrollment=enrollment, number=number)
     try:
-        services.attempt_submit(attempt=attempt, user=request.user, posted=_posted_answers(request))
+        attempt = services.attempt_submit(
+            attempt=attempt,
+            user=request.user,
+            posted=_posted_answers(request),
+            unanswered_confirmed=request.POST.get("unanswered") == "confirmed",
+        )
     except (services.AttemptRefused, ValidationError) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    else:
+        if attempt.is_open:
+            url = reverse("testing:attempt", args=[slug, number])
+            return redirect(f"{url}?unanswered#unanswered")
     return redirect("testing:attempt", slug=slug, number=number)
 
 
@@ -193,12 +212,15 @@ def evaluation(request: HttpRequest, slug: str) -> HttpResponse:
                     "item": item,
                     "value": request.POST.get(f"item_{item.pk}", ""),
                     "error": errors.get(item.pk, ""),
+                    # The error summary links to the first radio (or the text box).
+                    "field_id": f"item{item.pk}-{RATING_SCALE[0][0]}"
+                    if item.kind == item.Kind.RATING
+                    else f"item{item.pk}",
                 }
                 for item in services.evaluation_items(enrollment.course)
             ],
             "errors": errors,
             "done": done,
-            "scale": [("5", "Strongly agree"), ("4", "Agree"), ("3", "Neutral"),
-                      ("2", "Disagree"), ("1", "Strongly disagree")],
+            "scale": [(str(value), label) for value, label in RATING_SCALE],
         },
-    )  # fmt: skip
+    )

@@ -17,7 +17,9 @@ from courses.models import (
     Program,
     ProgramPolicies,
     ProviderApproval,
+    Section,
 )
+from testing.models import Choice, Question
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -155,3 +157,44 @@ class CourseApprovalFactory(factory.django.DjangoModelFactory):
     approval = factory.SubFactory(ProviderApprovalFactory)
     credits = factory.LazyAttribute(lambda o: o.course.ce_credits)
     order = factory.Sequence(int)
+
+
+class SectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Section
+
+    course = factory.SubFactory(CourseFactory)
+    order = factory.Sequence(int)
+    title = factory.Sequence(lambda n: f"Section {n}")
+    body = "Some *Markdown* to read."
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    """A post-test question with three choices, the first one correct."""
+
+    class Meta:
+        model = Question
+        skip_postgeneration_save = True
+
+    course = factory.SubFactory(CourseFactory)
+    order = factory.Sequence(int)
+    text = factory.Sequence(lambda n: f"Question number {n}?")
+
+    @factory.post_generation
+    def choices(obj, create, extracted, **kwargs):
+        if create:
+            Choice.objects.bulk_create(
+                Choice(question=obj, order=i, text=text, is_correct=i == 0)
+                for i, text in enumerate(extracted or ["right", "wrong", "also wrong"])
+            )
+
+
+def publishable_course(**kwargs) -> Course:
+    """A course that passes every publishing rule (a draft unless told otherwise):
+    an objective, an instructor, a manuscript section and two post-test questions."""
+    course = CourseFactory(**{"draft": True, **kwargs})
+    LearningObjectiveFactory(course=course, order=1)
+    CourseInstructorFactory(course=course)
+    SectionFactory(course=course, order=1)
+    QuestionFactory.create_batch(2, course=course)
+    return course

@@ -55,3 +55,62 @@ EVALUATION_ITEMS = [
     ("rating", "The course was accessible to me (format, captions, transcripts)."),
     ("text", "Comments and suggestions"),
 ]
+
+# The sample courses' manuscript (one section each) and question banks, so that every
+# published demo course passes the publishing rules (a manuscript and a post-test).
+SAMPLE_CONTENT = {
+    "ethics-of-telehealth-practice": {
+        "section": (
+            "Telehealth and the ethics code",
+            "Therapy on a screen keeps every duty of therapy in a room and adds a few of "
+            "its own.\n\n"
+            "## Consent\n\nTell clients how sessions are delivered, what the platform stores, "
+            "what happens when the connection drops and how a crisis is handled.\n\n"
+            "## Jurisdiction\n\nThe law that applies is usually the law where the client "
+            "sits during the session. Check your licence before you see a client who has "
+            "moved or travels.\n\n"
+            "## Crisis planning\n\nBefore the first session, record the client's location, "
+            "a local emergency number and a support person, and agree what you will do if "
+            "the call ends in a crisis.",
+        ),
+        "questions": [
+            (1, "Which item belongs in informed consent for telehealth?",
+             "What happens if the connection drops during a session",
+             ["The therapist's home address", "The client's diagnosis code",
+              "A guarantee that the platform cannot fail"]),
+            (2, "Whose jurisdiction usually governs a telehealth session?",
+             "Where the client is located during the session",
+             ["Where the therapist's company is registered", "Where the platform's servers are",
+              "Whichever the therapist prefers"]),
+            (3, "What should be recorded before a first video session?",
+             "The client's location and a local emergency contact",
+             ["The client's screen resolution", "Nothing: crises are rare online",
+              "The client's employer"]),
+        ],
+    },
+    "working-with-couples-in-conflict": {
+        "section": (
+            "Cycles, de-escalation and referral",
+            "Couples rarely fight about the topic on the table; they fight in a pattern.\n\n"
+            "## The pursue-withdraw cycle\n\nOne partner pursues contact and the other "
+            "withdraws to calm things down; each move provokes the other.\n\n"
+            "## Slowing things down\n\nReflect the pattern rather than the content, and ask "
+            "each partner for the softer feeling under the first reaction.\n\n"
+            "## When to refer\n\nViolence, active substance misuse or a partner's acute "
+            "crisis may call for individual work first.",
+        ),
+        "questions": [
+            (1, "In the pursue-withdraw cycle, why does one partner withdraw?",
+             "To calm things down, which the other experiences as rejection",
+             ["Because they no longer care", "To win the argument", "Because the therapist asks"]),
+            (2, "Which technique slows an escalating exchange in session?",
+             "Reflecting the pattern instead of the content",
+             ["Deciding who is right", "Raising one's voice over both",
+              "Assigning homework at once"]),
+            (3, "When is an individual referral indicated?",
+             "When there is violence or one partner is in acute crisis",
+             ["Whenever the couple disagrees", "After the first session, always",
+              "Never: couples work is always enough"]),
+        ],
+    },
+}  # fmt: skip

@@ -16,6 +16,7 @@
     })
       .then(function (response) { return response.json(); })
       .then(function (result) {
+        // A refusal (409: the attempt was graded, voided or ran out of time) says why.
         status.textContent = result.saved ? "Answers saved." : result.error;
       })
       .catch(function () {

@@ -4,11 +4,13 @@ import pytest
 from django.urls import reverse
 
 from courses.models import Course
+from tests.admin_forms import admin_form_data
 from tests.factories import (
     CourseFactory,
     CourseInstructorFactory,
     InstructorFactory,
-    LearningObjectiveFactory,
+    QuestionFactory,
+    publishable_course,
 )
 
 pytestmark = pytest.mark.django_db
@@ -47,13 +49,15 @@ NO_MEDIA = {
 }
 
 
-def test_director_creates_and_publishes_a_course(client, director, policies):
+def test_director_creates_a_course_then_publishes_it_once_its_post_test_exists(
+    client, director, policies
+):
     instructor = InstructorFactory(name="Michael J. Gerson")
     client.force_login(director)
     data = {
         "title": "A new course",
         "slug": "a-new-course",
-        "status": "published",
+        "status": "draft",
         "summary": "Summary.",
         "description": "Description.",
         "price": "119.00",
@@ -66,20 +70,35 @@ def test_director_creates_and_publishes_a_course(client, director, policies):
         "conflict_of_interest": "None.",
         **inline("objectives", [{"order": "1", "text": "list"}, {"order": "2", "text": "name"}]),
         **inline("course_instructors", [{"order": "1", "instructor": str(instructor.pk)}]),
-        **NO_MEDIA,
+        **inline("sections", [{"order": "1", "title": "Part one", "body": "Text."}]),
+        **inline("audio_tracks", []),
+        **inline("videos", []),
     }
     response = client.post(reverse("admin:courses_course_add"), data)
     assert response.status_code == HTTPStatus.FOUND, response.context["adminform"].errors
     course = Course.objects.get(slug="a-new-course")
-    assert course.is_published
-    assert course.published_at is not None
+    assert not course.is_published
     assert course.price_cents == 11900
     assert [o.text for o in course.objectives.all()] == ["list", "name"]
     assert list(course.instructors.all()) == [instructor]
+
+    url = reverse("admin:courses_course_change", args=[course.pk])
+    publish = {**admin_form_data(client.get(url)), "status": "published"}
+    response = client.post(url, publish)
+    assert b"its post-test has no active question" in response.content
+    course.refresh_from_db()
+    assert not course.is_published
+
+    QuestionFactory.create_batch(2, course=course)
+    response = client.post(url, publish)
+    assert response.status_code == HTTPStatus.FOUND
+    course.refresh_from_db()
+    assert course.is_published
+    assert course.published_at is not None
     assert client.get(course.get_absolute_url()).status_code == HTTPStatus.OK
 
 
-def test_a_course_without_objectives_or_instructor_cannot_be_published(client, director, policies):
+def test_an_empty_course_cannot_be_published_and_the_form_says_why(client, director, policies):
     client.force_login(director)
     data = {
         "title": "Empty",
@@ -92,8 +111,11 @@ def test_a_course_without_objectives_or_instructor_cannot_be_published(client, d
     }
     response = client.post(reverse("admin:courses_course_add"), data)
     assert response.status_code == HTTPStatus.OK
-    assert b"A published course needs at least one learning objective" in response.content
-    assert b"A published course needs at least one course instructor" in response.content
+    assert response.context["adminform"].form.errors["status"] == [
+        "The course cannot be published yet: it has no learning objectives; it has no "
+        "instructor; it has no manuscript section; its post-test has no active question. "
+        "Nothing was saved: add what is missing, or save it as a draft."
+    ]
     assert not Course.objects.exists()
     response = client.post(reverse("admin:courses_course_add"), {**data, "status": "draft"})
     assert response.status_code == HTTPStatus.FOUND
@@ -110,16 +132,19 @@ def test_publish_action_refuses_an_incomplete_course(client, director):
     )
     draft.refresh_from_db()
     assert not draft.is_published
-    assert "no learning objectives" in response.content.decode()
+    page = response.content.decode()
+    assert "no learning objectives" in page
+    assert "course(s) published" not in page  # no green "0 course(s) published"
 
 
 def test_publish_and_unpublish_actions(client, director):
-    draft = CourseFactory(draft=True)
-    LearningObjectiveFactory(course=draft)
-    CourseInstructorFactory(course=draft)
+    draft = publishable_course()
     client.force_login(director)
     url = reverse("admin:courses_course_changelist")
-    client.post(url, {"action": "publish_courses", "_selected_action": [draft.pk]})
+    response = client.post(
+        url, {"action": "publish_courses", "_selected_action": [draft.pk]}, follow=True
+    )
+    assert b"1 course(s) published." in response.content
     draft.refresh_from_db()
     assert draft.is_published
     assert draft.published_at

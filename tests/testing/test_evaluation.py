@@ -1,3 +1,4 @@
+import re
 from http import HTTPStatus
 
 import pytest
@@ -58,7 +59,15 @@ def test_missing_or_tampered_ratings_are_refused_and_keep_the_answers(
         {f"item_{first.pk}": bad, f"item_{second.pk}": "3", f"item_{comments.pk}": "Kept text"},
     )
     assert response.status_code == HTTPStatus.OK
-    assert b"Choose a rating from 1 to 5." in response.content
+    page = response.content.decode()
+    assert "Choose one answer, from “Strongly agree” to “Strongly disagree”." in page
+    radios = re.findall(rf'<input type="radio" id="item{first.pk}-\d"[^>]*>', page)
+    assert len(radios) == 5
+    assert all(
+        'aria-invalid="true"' in r and f'aria-describedby="err-{first.pk}"' in r for r in radios
+    )
+    assert f'<a href="#item{first.pk}-5">' in page  # the error summary links to the field
+    assert "<title>Error: " in page
     assert b"Kept text" in response.content
     assert not EvaluationResponse.objects.exists()
 
