@@ -375,6 +375,11 @@ class TimeAccommodationAdmin(admin.ModelAdmin):
 class AttemptStatusChangeInline(StatusHistoryInline):
     model = AttemptStatusChange
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # Each row prints its change (which names the attempt) and who made it.
+        related = ["actor_user", "attempt__enrollment__user", "attempt__enrollment__course"]
+        return super().get_queryset(request).select_related(*related)
+
 
 class VoidForm(forms.Form):
     reason = forms.CharField(
@@ -419,6 +424,9 @@ class AttemptAdmin(admin.ModelAdmin):
         "submitted_at",
         "answer_sheet",
     ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related(*self.list_select_related)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

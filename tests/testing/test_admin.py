@@ -5,9 +5,13 @@ from http import HTTPStatus
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from testing import services
-from testing.models import Question
+from testing.models import Choice, Question
+from testing.models import TestRules as Rules
+from tests.admin_forms import admin_form_data
+from tests.factories import CourseFactory, LearningObjectiveFactory, QuestionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -95,7 +99,7 @@ def test_bad_csv_imports_nothing_and_names_the_row(client, director, course):
         reverse("admin:testing_question_import"),
         {"course": course.pk, "file": SimpleUploadedFile("q.csv", text.encode())},
     )
-    assert b"Row 3" in response.content
+    assert b"Row 3, column correct" in response.content
     assert not Question.objects.exists()
 
 
@@ -139,3 +143,136 @@ def test_zero_limits_are_refused(course, field):
 
     with pytest.raises(IntegrityError):
         Rules.objects.create(course=course, **{field: 0})
+
+
+def change_form(client, question) -> dict:
+    return admin_form_data(client.get(reverse("admin:testing_question_change", args=[question.pk])))
+
+
+@pytest.mark.parametrize("new_key", [1, 2])  # a row after the old key, and one further on
+def test_director_moves_the_correct_answer_in_one_save(client, director, course, new_key):
+    question = QuestionFactory(course=course)
+    old, new = question.choices.order_by("order")[0], question.choices.order_by("order")[new_key]
+    client.force_login(director)
+    data = change_form(client, question)
+    del data["choices-0-is_correct"]
+    data[f"choices-{new_key}-is_correct"] = "on"
+    response = client.post(reverse("admin:testing_question_change", args=[question.pk]), data)
+    assert response.status_code == HTTPStatus.FOUND, response.context["errors"]
+    assert list(question.choices.filter(is_correct=True)) == [new]
+    old.refresh_from_db()
+    assert not old.is_correct
+
+
+def test_director_moves_the_key_to_an_earlier_row(client, director, course):
+    question = QuestionFactory(course=course)
+    question.choices.update(is_correct=False)
+    last = question.choices.order_by("order").last()
+    Choice.objects.filter(pk=last.pk).update(is_correct=True)
+    client.force_login(director)
+    data = change_form(client, question)
+    del data["choices-2-is_correct"]
+    data["choices-0-is_correct"] = "on"
+    response = client.post(reverse("admin:testing_question_change", args=[question.pk]), data)
+    assert response.status_code == HTTPStatus.FOUND
+    assert question.choices.get(is_correct=True).order == 0
+
+
+def test_director_deletes_the_correct_choice_and_marks_another_in_one_save(
+    client, director, course
+):
+    question = QuestionFactory(course=course)
+    client.force_login(director)
+    data = change_form(client, question)
+    data["choices-0-DELETE"] = "on"
+    data["choices-3-text"] = "A brand-new right answer"
+    data["choices-3-order"] = "3"
+    data["choices-3-is_correct"] = "on"
+    del data["choices-0-is_correct"]
+    response = client.post(reverse("admin:testing_question_change", args=[question.pk]), data)
+    assert response.status_code == HTTPStatus.FOUND
+    assert question.choices.get(is_correct=True).text == "A brand-new right answer"
+    assert question.choices.count() == 3
+
+
+def test_two_keys_in_one_save_are_still_refused(client, director, course):
+    question = QuestionFactory(course=course)
+    client.force_login(director)
+    data = {**change_form(client, question), "choices-1-is_correct": "on"}
+    response = client.post(reverse("admin:testing_question_change", args=[question.pk]), data)
+    assert b"Mark exactly one choice as correct (now 2)." in response.content
+    assert question.choices.filter(is_correct=True).count() == 1
+
+
+def test_objective_list_shows_only_the_questions_course(client, director, course):
+    own = LearningObjectiveFactory(course=course, text="own objective")
+    other = LearningObjectiveFactory(text="another course's objective")
+    question = QuestionFactory(course=course)
+    client.force_login(director)
+    page = client.get(reverse("admin:testing_question_change", args=[question.pk]))
+    choices = list(page.context["adminform"].form.fields["objective"].queryset)
+    assert choices == [own]
+    add = client.get(reverse("admin:testing_question_add") + f"?course={course.pk}")
+    assert list(add.context["adminform"].form.fields["objective"].queryset) == [own]
+    assert other.course != course
+
+
+def test_an_objective_of_another_course_is_refused_on_the_add_page(client, director, course):
+    other = LearningObjectiveFactory(text="another course's objective")
+    client.force_login(director)
+    data = {**question_form(course, ["a", "b"], 0), "objective": str(other.pk)}
+    response = client.post(reverse("admin:testing_question_add"), data)
+    assert "This learning objective belongs to another course" in response.content.decode()
+    assert not Question.objects.exists()
+
+
+def test_a_question_cannot_move_to_another_course(client, director, course):
+    question = QuestionFactory(course=course)
+    client.force_login(director)
+    data = {**change_form(client, question), "course": str(CourseFactory().pk)}
+    client.post(reverse("admin:testing_question_change", args=[question.pk]), data)
+    question.refresh_from_db()
+    assert question.course == course
+
+
+def test_questions_per_attempt_larger_than_the_bank_is_refused(client, director, course):
+    QuestionFactory.create_batch(3, course=course)
+    QuestionFactory(course=course, retired_at=timezone.now())
+    client.force_login(director)
+    data = {"course": course.pk, "passing_score": "75", "wait_minutes": "0",
+            "questions_per_attempt": "4", "shuffle_questions": "on"}  # fmt: skip
+    response = client.post(reverse("admin:testing_testrules_add"), data)
+    assert response.context["adminform"].form.errors["questions_per_attempt"] == [
+        f"“{course}” has 3 active questions, so an attempt cannot draw 4. Add questions "
+        "first, or enter 3 or less (empty: every active question)."
+    ]
+    assert not Rules.objects.exists()
+    data["questions_per_attempt"] = "3"
+    assert client.post(reverse("admin:testing_testrules_add"), data).status_code == 302
+    assert Rules.objects.get().questions_per_attempt == 3
+
+
+def test_question_list_has_no_bulk_delete_and_labels_its_order_cells(client, director, course):
+    question = QuestionFactory(course=course, text="What is labelled?")
+    client.force_login(director)
+    page = client.get(reverse("admin:testing_question_changelist")).content.decode()
+    assert 'value="delete_selected"' not in page
+    assert f'aria-label="Order of “{question.text}”"' in page
+
+
+@pytest.mark.parametrize("size", [1, 25])
+def test_question_pages_have_a_query_budget(
+    client, director, course, size, django_assert_max_num_queries
+):
+    questions = QuestionFactory.create_batch(size, course=course)
+    LearningObjectiveFactory.create_batch(size, course=course)
+    client.force_login(director)
+    for url in (
+        reverse("admin:testing_question_changelist"),
+        reverse("admin:testing_question_change", args=[questions[0].pk]),
+        reverse("admin:testing_question_add"),
+        reverse("admin:testing_question_import"),
+        reverse("admin:testing_testrules_add"),
+    ):
+        with django_assert_max_num_queries(16):
+            assert client.get(url).status_code == HTTPStatus.OK

@@ -345,3 +345,153 @@ def test_test_pages_have_a_query_budget(learner_client, ready, size, django_asse
     learner_client.post(urls(slug)["submit"], CONFIRMED)
     with django_assert_max_num_queries(10):
         assert learner_client.get(urls(slug)["attempt"]).status_code == HTTPStatus.OK
+
+
+def test_submitting_with_unanswered_questions_asks_first_and_keeps_the_answers(
+    learner_client, ready, bank
+):
+    attempt = start(learner_client, ready.course)
+    data = answers_for(attempt, bank, 4)
+    first_two = dict(list(data.items())[:2])
+    response = learner_client.post(urls(ready.course.slug)["submit"], first_two)
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == urls(ready.course.slug)["attempt"] + "?unanswered#unanswered"
+    attempt.refresh_from_db()
+    assert attempt.is_open  # not graded yet
+    assert Answer.objects.filter(attempt=attempt).count() == 2  # but the answers are kept
+    page = learner_client.get(response["Location"]).content.decode()
+    assert "2 questions have no answer yet" in page
+    assert '<a href="#question-3">Question 3</a>' in page
+    assert '<a href="#question-4">Question 4</a>' in page
+    assert '<fieldset class="question question-unanswered" id="question-3">' in page
+    assert 'form="post-test-form" name="unanswered" value="confirmed"' in page
+    assert "Submit now, with 2 unanswered" in page
+    assert "<script>" not in page  # no inline script (CSP)
+
+
+def test_learner_confirms_and_the_unanswered_questions_count_as_incorrect(
+    learner_client, ready, bank
+):
+    attempt = start(learner_client, ready.course)
+    data = answers_for(attempt, bank, 4)
+    first_three = dict(list(data.items())[:3])
+    learner_client.post(urls(ready.course.slug)["submit"], first_three)
+    learner_client.post(urls(ready.course.slug)["submit"], CONFIRMED)
+    attempt.refresh_from_db()
+    assert attempt.status == "submitted"
+    assert attempt.score == 75
+    assert attempt.passed
+
+
+def test_learner_answers_the_rest_after_the_warning_and_is_not_asked_again(
+    learner_client, ready, bank
+):
+    attempt = start(learner_client, ready.course)
+    data = answers_for(attempt, bank, 4)
+    items = list(data.items())
+    learner_client.post(urls(ready.course.slug)["submit"], dict(items[:1]))
+    learner_client.post(urls(ready.course.slug)["submit"], dict(items[1:]))
+    attempt.refresh_from_db()
+    assert attempt.score == 100
+
+
+def test_the_warning_is_shown_only_after_a_submit(learner_client, ready, bank):
+    start(learner_client, ready.course)
+    page = learner_client.get(urls(ready.course.slug)["attempt"]).content.decode()
+    assert "no answer yet" not in page
+
+
+def test_time_up_grades_at_once_without_asking(learner_client, ready, bank):
+    Rules.objects.filter(course=ready.course).update(time_limit_minutes=10)
+    attempt = start(learner_client, ready.course)
+    Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - timedelta(minutes=5))
+    learner_client.post(urls(ready.course.slug)["submit"], {})
+    attempt.refresh_from_db()
+    assert attempt.status == "submitted"
+    assert attempt.timed_out
+
+
+def test_home_and_result_show_attempts_left_and_the_wait(learner_client, ready, bank):
+    Rules.objects.filter(course=ready.course).update(max_attempts=3, wait_minutes=30)
+    home = learner_client.get(urls(ready.course.slug)["home"]).content.decode()
+    assert "Attempts used: 0 of 3; <strong>3 left</strong>." in home
+    assert "wait 30 minutes before the next" in home
+    start(learner_client, ready.course)
+    learner_client.post(urls(ready.course.slug)["submit"], CONFIRMED)
+    attempt = Attempt.objects.get()
+    ready_at = timezone.localtime(attempt.submitted_at + timedelta(minutes=30))
+    result = learner_client.get(urls(ready.course.slug)["attempt"]).content.decode()
+    home = learner_client.get(urls(ready.course.slug)["home"]).content.decode()
+    for page in (result, home):
+        assert "Attempts used: 1 of 3; <strong>2 left</strong>." in page
+        assert "You can start the next attempt at <strong>" in page
+        assert ready_at.strftime("%-I:%M") in page
+        assert "You can try again in 30 minute(s)." in page
+
+
+def test_home_says_attempts_are_unlimited(learner_client, ready, bank):
+    home = learner_client.get(urls(ready.course.slug)["home"]).content
+    assert b"Attempts: unlimited." in home
+
+
+def test_a_voided_attempt_says_so_and_does_not_count(learner_client, ready, bank):
+    Rules.objects.filter(course=ready.course).update(max_attempts=1)
+    attempt = start(learner_client, ready.course)
+    services.attempt_void(attempt=attempt, reason="Broken question", actor_user=None)
+    result = learner_client.get(urls(ready.course.slug)["attempt"]).content.decode()
+    assert "Attempt 1: voided" in result
+    assert "Broken question" not in result  # the reason is the Director's note
+    assert "Attempts used: 0 of 1" in result
+    home = learner_client.get(urls(ready.course.slug)["home"]).content.decode()
+    assert "voided by the Director; it does not count" in home
+    response = learner_client.post(
+        urls(ready.course.slug)["save"],
+        answers_for(attempt, bank, 1),
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == HTTPStatus.CONFLICT
+    assert "The Director voided this attempt" in response.json()["error"]
+    assert start(learner_client, ready.course).number == 2
+
+
+def test_every_status_change_of_an_attempt_has_a_history_row(learner_client, ready, bank):
+    attempt = start(learner_client, ready.course)
+    learner_client.post(urls(ready.course.slug)["submit"], CONFIRMED)
+    rows = list(attempt.status_changes.values_list("from_status", "to_status", "actor"))
+    assert rows == [("", "open", "learner"), ("open", "submitted", "learner")]
+    assert {c.actor_user for c in attempt.status_changes.all()} == {ready.user}
+
+
+def test_a_graded_attempt_cannot_move_again(ready, bank):
+    from records.transitions import IllegalTransition, status_move
+
+    attempt = services.attempt_start(enrollment=ready)
+    services.attempt_submit(attempt=attempt, user=ready.user, posted={})
+    with pytest.raises(IllegalTransition):
+        status_move(attempt, to="open", actor="director")
+    attempt.refresh_from_db()
+    assert attempt.status == "submitted"
+
+
+@pytest.mark.parametrize("size", [3, 40])
+def test_the_unanswered_warning_and_evaluation_pages_have_a_query_budget(
+    learner_client, ready, size, evaluation_items, django_assert_max_num_queries
+):
+    from testing.models import Choice, Question
+
+    for i in range(size):
+        q = Question.objects.create(course=ready.course, order=i, text=f"Q{i}")
+        Choice.objects.create(question=q, text="a", is_correct=True)
+        Choice.objects.create(question=q, text="b")
+    slug = ready.course.slug
+    attempt = start(learner_client, ready.course)
+    learner_client.post(urls(slug)["submit"], {})
+    with django_assert_max_num_queries(8):
+        page = learner_client.get(urls(slug)["attempt"] + "?unanswered")
+    assert b"no answer yet" in page.content
+    key = dict(Choice.objects.filter(is_correct=True).values_list("question_id", "pk"))
+    right = {q: "abc"[attempt.choice_ids[str(q)].index(key[q])] for q in attempt.question_ids}
+    services.attempt_submit(attempt=attempt, user=ready.user, posted=right)
+    with django_assert_max_num_queries(9):
+        page = learner_client.post(reverse("testing:evaluation", args=[slug]), {})
+    assert b"Please answer the questions marked below" in page.content

@@ -98,3 +98,60 @@ def test_autosave_racing_the_submit_never_rewrites_a_graded_attempt(paid_order, 
         assert attempt.status == "submitted"
         assert not attempt.passed  # the submit posted wrong answers for every question
         _stored_answers_match_the_grade(attempt)
+
+
+@pytest.fixture
+def graded(paid_order):
+    """A learner's attempt, graded with every answer right."""
+    _bank(paid_order.course, size=3)
+    attempt = services.attempt_start(enrollment=paid_order.enrollment)
+    answers = {int(k[1:]): v for k, v in _letters(attempt, correct=True).items()}
+    return services.attempt_submit(attempt=attempt, user=paid_order.user, posted=answers)
+
+
+def test_a_save_after_grading_is_refused_with_409_and_changes_nothing(client, graded):
+    before = list(
+        Answer.objects.filter(attempt=graded).values_list("choice", "is_correct", "saved_at")
+    )
+    client.force_login(graded.enrollment.user)
+    response = client.post(
+        reverse("testing:save", args=[graded.enrollment.course.slug, graded.number]),
+        _letters(graded, correct=False),
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == HTTPStatus.CONFLICT
+    assert response.json() == {
+        "saved": False,
+        "error": "This attempt has been graded: its answers can no longer change.",
+    }
+    after = list(
+        Answer.objects.filter(attempt=graded).values_list("choice", "is_correct", "saved_at")
+    )
+    assert after == before
+    graded.refresh_from_db()
+    _stored_answers_match_the_grade(graded)
+    assert graded.passed
+
+
+def test_the_service_refuses_a_late_save_under_the_lock(graded):
+    with pytest.raises(services.AttemptClosed, match="has been graded"):
+        services.answers_save(
+            attempt=graded,
+            user=graded.enrollment.user,
+            posted={int(k[1:]): v for k, v in _letters(graded, correct=False).items()},
+        )
+    assert Answer.objects.filter(attempt=graded, is_correct=True).count() == 3
+
+
+def test_a_tampered_save_is_a_400_not_a_409(client, paid_order):
+    _bank(paid_order.course, size=2)
+    attempt = services.attempt_start(enrollment=paid_order.enrollment)
+    client.force_login(paid_order.user)
+    response = client.post(
+        reverse("testing:save", args=[paid_order.course.slug, attempt.number]),
+        {f"q{attempt.question_ids[0]}": "z"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json()["error"] == "That answer is not one of the choices offered."
+    assert not Answer.objects.exists()
