@@ -37,6 +37,13 @@ from .publishing import question_bank_problems
 EXPORT_PERMISSION = "testing.export_evaluations"
 
 
+class AutocompleteLabels:
+    """Gives admin autocomplete pickers the name of their field (see the script)."""
+
+    class Media:
+        js = ["js/admin-autocomplete-labels.js"]
+
+
 def _row_labelled(form_class, field_names: list[str]):
     """A change-list form whose editable cells are labelled with their row (axe: label)."""
 
@@ -76,6 +83,15 @@ class ChoiceFormSet(BaseInlineFormSet):
         correct = sum(1 for f in kept if f.cleaned_data.get("is_correct"))
         if correct != 1:
             raise ValidationError(f"Mark exactly one choice as correct (now {correct}).")
+
+    def add_fields(self, form, index) -> None:
+        # A table row's inputs are named only by their column header, which assistive
+        # technology does not read as a label (axe: label): name each with its row.
+        super().add_fields(form, index)
+        row = f"choice {index + 1}" if index is not None else "new choice"
+        for field in form.fields.values():
+            if not field.widget.is_hidden:
+                field.widget.attrs["aria-label"] = f"{field.label} ({row})"
 
     def save_existing_objects(self, commit=True):
         # The database allows one correct choice per question at every moment (a partial
@@ -130,7 +146,7 @@ class ImportForm(forms.Form):
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(AutocompleteLabels, admin.ModelAdmin):
     form = QuestionForm
     list_display = ["short_text", "course", "order", "objective", "retired_at"]
     list_editable = ["order"]
@@ -301,7 +317,7 @@ class TestRulesForm(forms.ModelForm):
 
 
 @admin.register(TestRules)
-class TestRulesAdmin(admin.ModelAdmin):
+class TestRulesAdmin(AutocompleteLabels, admin.ModelAdmin):
     form = TestRulesForm
     list_display = [
         "course",
@@ -357,7 +373,7 @@ class TimeAccommodationForm(forms.ModelForm):
 
 
 @admin.register(TimeAccommodation)
-class TimeAccommodationAdmin(admin.ModelAdmin):
+class TimeAccommodationAdmin(AutocompleteLabels, admin.ModelAdmin):
     form = TimeAccommodationForm
     list_display = ["learner", "course", "extra_minutes", "note"]
     list_select_related = ["enrollment__user", "enrollment__course"]
@@ -408,7 +424,7 @@ class AttemptAdmin(admin.ModelAdmin):
     inlines = [AttemptStatusChangeInline]
     actions = ["void"]
     fieldsets = [
-        (None, {"fields": ["enrollment", "number", "status", "score", "passed", "timed_out"]}),
+        (None, {"fields": ["enrollment", "number", "status", "result", "timed_out"]}),
         ("Times", {"fields": ["started_at", "deadline", "submitted_at"]}),
         ("Answers", {"fields": ["answer_sheet"]}),
     ]
@@ -416,8 +432,7 @@ class AttemptAdmin(admin.ModelAdmin):
         "enrollment",
         "number",
         "status",
-        "score",
-        "passed",
+        "result",
         "timed_out",
         "started_at",
         "deadline",
@@ -438,6 +453,12 @@ class AttemptAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+    @admin.display(description="result")
+    def result(self, obj: Attempt) -> str:
+        if obj.passed is None:
+            return "not graded"
+        return f"{obj.score_display}, {'passed' if obj.passed else 'not passed'}"
 
     @admin.display(description="answer sheet")
     def answer_sheet(self, obj: Attempt) -> str:
