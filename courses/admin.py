@@ -183,6 +183,7 @@ class CourseAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "level", "programs", "instructors"]
     search_fields = ["title", "slug", "summary", "objectives__text"]
+    ordering = ["title"]  # also the order of the course pickers elsewhere in admin
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["published_at", "created_at", "updated_at"]
     inlines = [

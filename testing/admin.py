@@ -423,6 +423,10 @@ class AttemptAdmin(admin.ModelAdmin):
     list_select_related = ["enrollment__user", "enrollment__course"]
     inlines = [AttemptStatusChangeInline]
     actions = ["void"]
+
+    class Media:
+        css = {"all": ["css/admin-testing.css"]}
+
     fieldsets = [
         (None, {"fields": ["enrollment", "number", "status", "result", "timed_out"]}),
         ("Times", {"fields": ["started_at", "deadline", "submitted_at"]}),
@@ -493,11 +497,12 @@ class AttemptAdmin(admin.ModelAdmin):
             rows,
         )
         return format_html(
+            '<div class="answer-sheet-wrap" role="region" aria-label="Answer sheet" tabindex="0">'
             '<table class="answer-sheet"><caption>Questions in the order the learner saw '
-            "them; letters as shown on the learner's page. The key is the current one.</caption>"
+            "them, letters as on the learner's page, the key as it is now</caption>"
             '<thead><tr><th scope="col">#</th><th scope="col">Question</th>'
             '<th scope="col">Chosen</th><th scope="col">Correct</th><th scope="col">Graded</th>'
-            "</tr></thead><tbody>{}</tbody></table>",
+            "</tr></thead><tbody>{}</tbody></table></div>",
             body,
         )
 

@@ -7,7 +7,8 @@ from playwright.sync_api import expect
 from courses.models import Course
 from demo.management.commands.seed_demo import SEED_SLUG
 from testing import services
-from testing.models import EvaluationItem, Question, TestRules
+from testing.models import EvaluationItem, Question
+from testing.models import TestRules as Rules
 from tests.e2e.conftest import assert_accessible, screenshot
 from tests.e2e.test_post_test import enrolled_learner_who_read_everything
 
@@ -85,7 +86,7 @@ def test_directors_post_test_pages_are_accessible(page, demo_data, tmp_path):
     expect(page.get_by_text("1 evaluation submitted")).to_be_visible()
     look(page, "evaluation-summary")
 
-    page.goto(f"/admin/testing/testrules/{TestRules.objects.get(course=course).pk}/change/")
+    page.goto(f"/admin/testing/testrules/{Rules.objects.get(course=course).pk}/change/")
     look(page, "test-rules")
 
     page.goto("/admin/testing/timeaccommodation/add/")

@@ -273,6 +273,7 @@ def test_question_pages_have_a_query_budget(
         reverse("admin:testing_question_add"),
         reverse("admin:testing_question_import"),
         reverse("admin:testing_testrules_add"),
+        reverse("admin:testing_timeaccommodation_add"),
     ):
         with django_assert_max_num_queries(16):
             assert client.get(url).status_code == HTTPStatus.OK

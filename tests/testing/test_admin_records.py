@@ -67,6 +67,9 @@ def test_evaluation_summary_has_a_query_budget(
             reverse("admin:testing_evaluation_summary", args=[evaluated.course.pk])
         )
     assert b"1 evaluation submitted" in response.content
+    with django_assert_max_num_queries(8):
+        csv = client.get(reverse("admin:testing_evaluation_csv", args=[evaluated.course.pk]))
+    assert evaluated.user.email in csv.content.decode()
 
 
 def test_evaluations_and_attempts_cannot_be_deleted_or_edited_in_admin(client, director, evaluated):
