@@ -70,9 +70,8 @@ def test_director_creates_a_course_then_publishes_it_once_its_post_test_exists(
         "conflict_of_interest": "None.",
         **inline("objectives", [{"order": "1", "text": "list"}, {"order": "2", "text": "name"}]),
         **inline("course_instructors", [{"order": "1", "instructor": str(instructor.pk)}]),
+        **NO_MEDIA,
         **inline("sections", [{"order": "1", "title": "Part one", "body": "Text."}]),
-        **inline("audio_tracks", []),
-        **inline("videos", []),
     }
     response = client.post(reverse("admin:courses_course_add"), data)
     assert response.status_code == HTTPStatus.FOUND, response.context["adminform"].errors

@@ -5,9 +5,9 @@ import re
 from playwright.sync_api import expect
 
 from courses.models import Course
+from demo.journeys import journey_evaluate, journey_pass
 from demo.management.commands.seed_demo import SEED_SLUG
-from testing import services
-from testing.models import EvaluationItem, Question
+from testing.models import Question
 from testing.models import TestRules as Rules
 from tests.e2e.conftest import assert_accessible, screenshot
 from tests.e2e.test_post_test import enrolled_learner_who_read_everything
@@ -25,23 +25,8 @@ def look(page, name: str) -> None:
 
 def test_directors_post_test_pages_are_accessible(page, demo_data, tmp_path):
     enrollment = enrolled_learner_who_read_everything()
-    attempt = services.attempt_start(enrollment=enrollment)
-    key = {
-        q.pk: q.choices.get(is_correct=True).pk
-        for q in Question.objects.filter(pk__in=attempt.question_ids)
-    }
-    right = {
-        qid: "abcd"[attempt.choice_ids[str(qid)].index(key[qid])] for qid in attempt.question_ids
-    }
-    services.attempt_submit(attempt=attempt, user=enrollment.user, posted=right)
-    services.evaluation_submit(
-        enrollment=enrollment,
-        user=enrollment.user,
-        data={
-            f"item_{item.pk}": "4" if item.kind == "rating" else "Clear and useful."
-            for item in EvaluationItem.objects.all()
-        },
-    )
+    attempt = journey_pass(enrollment=enrollment)
+    journey_evaluate(enrollment=enrollment, rating="4")
     course = Course.objects.get(slug=SEED_SLUG)
     question = Question.objects.filter(course=course).first()
 
