@@ -440,6 +440,10 @@ if SENTRY_DSN:
 
 CATALOG_PAGE_SIZE = 12
 
+# Content history (django-simple-history) is a record, not an undo button: reverting from
+# admin would bypass the course form's publishing rules, so old versions are read-only.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 if _invalid:
     raise ImproperlyConfigured(
         "These settings have values this site cannot use: "

@@ -2,15 +2,22 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models
 from django.db.models import Count, QuerySet
 from django.forms import Textarea
-from django.http import HttpRequest
-from simple_history.admin import SimpleHistoryAdmin
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
 from accounts.choices import JURISDICTION_GROUPS, Profession
+from records.admin import ContentHistoryAdmin, LabelledStackedInline, LabelledTabularInline
 
+from .history import course_as_of, course_content_changes, course_history_starts
 from .models import (
     ApprovingBody,
     AudioTrack,
@@ -45,7 +52,7 @@ def _delete_new_uploads(forms) -> None:
                 stored.storage.delete(stored.name)
 
 
-class LearningObjectiveInline(admin.TabularInline):
+class LearningObjectiveInline(LabelledTabularInline):
     model = LearningObjective
     extra = 1
     fields = ["order", "text"]
@@ -53,7 +60,7 @@ class LearningObjectiveInline(admin.TabularInline):
     formfield_overrides = {models.CharField: {"widget": Textarea(attrs={"rows": 2, "cols": 80})}}
 
 
-class CourseApprovalInline(admin.TabularInline):
+class CourseApprovalInline(LabelledTabularInline):
     """The approvals a course carries, with the credits each grants (point 3 of issue 9)."""
 
     model = CourseApproval
@@ -62,11 +69,14 @@ class CourseApprovalInline(admin.TabularInline):
     verbose_name_plural = "approvals (credit lines printed on certificates)"
 
 
-class CourseInstructorInline(admin.TabularInline):
+class CourseInstructorInline(LabelledTabularInline):
     model = CourseInstructor
-    extra = 1
     autocomplete_fields = ["instructor"]
     fields = ["order", "instructor"]
+
+    def get_extra(self, request, obj=None, **kwargs) -> int:
+        # An empty search box only where one is needed: its widget has no accessible name.
+        return 0 if obj is not None and obj.course_instructors.exists() else 1
 
 
 class CourseAdminForm(forms.ModelForm):
@@ -129,9 +139,19 @@ class PrivateFileInput(forms.ClearableFileInput):
     """Course files have no public URL, so the widget names the file instead of linking."""
 
     template_name = "admin/widgets/private_file_input.html"
+    audience = "course material, served to enrolled learners only"
 
     def is_initial(self, value) -> bool:
         return bool(value and getattr(value, "name", ""))
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["audience"] = self.audience
+        return context
+
+
+class StaffOnlyFileInput(PrivateFileInput):
+    audience = "private: staff download it from the link above"
 
 
 PRIVATE_FILE_WIDGETS = {
@@ -140,14 +160,14 @@ PRIVATE_FILE_WIDGETS = {
 }
 
 
-class SectionInline(admin.StackedInline):
+class SectionInline(LabelledStackedInline):
     model = Section
     extra = 0
     fields = ["order", "title", "body"]
     ordering = ["order", "pk"]
 
 
-class AudioTrackInline(admin.StackedInline):
+class AudioTrackInline(LabelledStackedInline):
     model = AudioTrack
     extra = 0
     fields = ["order", "title", "section", "file", "duration_seconds", "transcript"]
@@ -161,15 +181,26 @@ class AudioTrackInline(admin.StackedInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class VideoInline(admin.StackedInline):
+class VideoInline(LabelledStackedInline):
     model = Video
     extra = 0
     fields = ["order", "title", "file", "poster", "captions", "captions_language", "transcript"]
     formfield_overrides = PRIVATE_FILE_WIDGETS
 
 
+class AsOfForm(forms.Form):
+    when = forms.DateTimeField(
+        label="Date and time",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["when"].help_text = f"In {timezone.get_current_timezone_name()} time."
+
+
 @admin.register(Course)
-class CourseAdmin(admin.ModelAdmin):
+class CourseAdmin(ContentHistoryAdmin):
     form = CourseAdminForm
     list_display = [
         "title",
@@ -220,6 +251,42 @@ class CourseAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).annotate(_objectives=Count("objectives"))
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.as_of_view)
+        return [
+            path("<path:object_id>/as-of/", view, name="courses_course_as_of"),
+            *super().get_urls(),
+        ]
+
+    def as_of_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The course page, objectives, manuscript and instructors as they stood at a
+        date and time the director picks: what a learner saw then."""
+        course = get_object_or_404(Course, pk=object_id)
+        if not self.has_view_permission(request, course):
+            raise PermissionDenied
+        form = AsOfForm(request.GET or None, initial={"when": timezone.localtime()})
+        snapshot = when = None
+        if form.is_valid():
+            when = form.cleaned_data["when"]
+            snapshot = course_as_of(course=course, when=when)
+            # Shown again in the widget's own format (a link may carry microseconds).
+            form = AsOfForm(initial={"when": timezone.localtime(when)})
+        return TemplateResponse(
+            request,
+            "admin/courses/course/as_of.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": f"“{course}” as it stood on a date",
+                "opts": self.model._meta,
+                "original": course,
+                "form": form,
+                "when": when,
+                "snapshot": snapshot,
+                "history_starts": course_history_starts(course=course),
+                "changes": course_content_changes(course=course, limit=30),
+            },
+        )
 
     @admin.display(description="price", ordering="price_cents")
     def price(self, obj: Course) -> str:
@@ -289,11 +356,82 @@ class CourseAdmin(admin.ModelAdmin):
         self.message_user(request, f"{queryset.count()} course(s) are drafts.", messages.SUCCESS)
 
 
+INSTRUCTOR_DOCUMENTS = {"cv": "CV", "conflict_disclosure_file": "signed disclosure form"}
+
+
 @admin.register(Instructor)
-class InstructorAdmin(admin.ModelAdmin):
-    list_display = ["name", "credentials", "headline"]
+class InstructorAdmin(ContentHistoryAdmin):
+    list_display = ["name", "credentials", "headline", "has_cv", "conflict_disclosed_on"]
     search_fields = ["name", "credentials", "bio"]
     prepopulated_fields = {"slug": ["name"]}
+    formfield_overrides = {models.FileField: {"widget": StaffOnlyFileInput}}
+    readonly_fields = ["documents"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "credentials", "headline", "bio", "photo"]}),
+        (
+            "CV and conflict of interest (private, for audits)",
+            {
+                "fields": [
+                    "documents",
+                    "cv",
+                    "conflict_disclosure",
+                    "conflict_disclosure_file",
+                    "conflict_disclosed_on",
+                ]
+            },
+        ),
+    ]
+
+    @admin.display(description="CV", boolean=True)
+    def has_cv(self, obj: Instructor) -> bool:
+        return bool(obj.cv)
+
+    @admin.display(description="stored documents")
+    def documents(self, obj: Instructor) -> str:
+        # From the database, not the form: a refused upload is not a stored document.
+        stored = Instructor.objects.filter(pk=obj.pk).values(*INSTRUCTOR_DOCUMENTS).first() or {}
+        links = [
+            (
+                reverse("admin:courses_instructor_document", args=[obj.pk, field]),
+                label,
+                stored[field].rsplit("/", 1)[-1],
+            )
+            for field, label in INSTRUCTOR_DOCUMENTS.items()
+            if stored.get(field)
+        ]
+        if not links:
+            return "None yet."
+        items = format_html_join("", '<li><a href="{}">Download the {}</a> ({})</li>', links)
+        return format_html("<ul>{}</ul>", items)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.document_view)
+        return [
+            path(
+                "<path:object_id>/document/<str:field>/",
+                view,
+                name="courses_instructor_document",
+            ),
+            *super().get_urls(),
+        ]
+
+    def document_view(self, request: HttpRequest, object_id: str, field: str) -> FileResponse:
+        """A CV or disclosure form, to staff who may view instructors; never a public URL."""
+        instructor = get_object_or_404(Instructor, pk=object_id)
+        if not self.has_view_permission(request, instructor):
+            raise PermissionDenied
+        document = getattr(instructor, field) if field in INSTRUCTOR_DOCUMENTS else None
+        if not document:
+            raise Http404("No such document.")
+        try:
+            handle = document.open("rb")
+        except FileNotFoundError as missing:
+            raise Http404("The stored file is missing.") from missing
+        response = FileResponse(
+            handle, as_attachment=True, filename=document.name.rsplit("/", 1)[-1]
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 @admin.register(Program)
@@ -312,7 +450,7 @@ class ProgramAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProgramPolicies)
-class ProgramPoliciesAdmin(admin.ModelAdmin):
+class ProgramPoliciesAdmin(ContentHistoryAdmin):
     list_display = ["__str__", "sponsor_name", "contact_email", "updated_at"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -329,7 +467,7 @@ class CEBrokerProfessionCodeInline(admin.TabularInline):
 
 
 @admin.register(ApprovingBody)
-class ApprovingBodyAdmin(SimpleHistoryAdmin):
+class ApprovingBodyAdmin(ContentHistoryAdmin):
     list_display = ["abbreviation", "name", "credit_unit", "reports_to_cebroker"]
     search_fields = ["abbreviation", "name"]
     inlines = [CEBrokerProfessionCodeInline]
@@ -364,7 +502,7 @@ class ProviderApprovalForm(forms.ModelForm):
 
 
 @admin.register(ProviderApproval)
-class ProviderApprovalAdmin(SimpleHistoryAdmin):
+class ProviderApprovalAdmin(ContentHistoryAdmin):
     form = ProviderApprovalForm
     list_display = ["__str__", "body", "valid_from", "valid_until", "professions_display"]
     list_filter = ["body"]

@@ -20,6 +20,30 @@ class Level(models.TextChoices):
     ADVANCED = "advanced", "Advanced"
 
 
+# Instructors' CVs and disclosures: documents, not course media; 10 MB is plenty.
+DOCUMENT_EXTENSIONS = ["pdf", "doc", "docx", "odt", "rtf", "txt"]
+DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+
+
+def validate_document_size(file) -> None:
+    if file.size > DOCUMENT_MAX_BYTES:
+        raise ValidationError(
+            f"The file is {file.size / 1024 / 1024:.1f} MB; documents can be at most "
+            f"{DOCUMENT_MAX_BYTES // 1024 // 1024} MB."
+        )
+
+
+def _document_field(verbose_name: str, folder: str, help_text: str) -> models.FileField:
+    return models.FileField(
+        verbose_name,
+        upload_to=f"instructors/{folder}/",
+        storage=private_storage,
+        blank=True,
+        validators=[FileExtensionValidator(DOCUMENT_EXTENSIONS), validate_document_size],
+        help_text=help_text,
+    )
+
+
 class Instructor(models.Model):
     name = models.CharField(max_length=150)
     slug = models.SlugField(max_length=160, unique=True)
@@ -33,9 +57,42 @@ class Instructor(models.Model):
     )
     bio = models.TextField(help_text="Blank lines separate paragraphs.")
     photo = models.ImageField(upload_to="public/instructors/", blank=True)
+    # What approving bodies audit (APA Standard D, ASWB ACE, NBCC): the instructor's
+    # qualifications and a dated disclosure of relevant relationships. Private files,
+    # never linked from a public page; staff download them in admin.
+    cv = _document_field(
+        "CV", "cv", "Curriculum vitae (PDF or Word, up to 10 MB). Private: staff only."
+    )
+    conflict_disclosure = models.TextField(
+        "conflict-of-interest disclosure",
+        blank=True,
+        help_text="The instructor's statement of financial or other relationships relevant "
+        "to the content, or that there are none.",
+    )
+    conflict_disclosure_file = _document_field(
+        "signed disclosure form",
+        "disclosures",
+        "The signed form, if there is one (PDF or Word, up to 10 MB). Private: staff only.",
+    )
+    conflict_disclosed_on = models.DateField(
+        "disclosure date",
+        null=True,
+        blank=True,
+        help_text="When the instructor made or signed the disclosure. Renew it at least yearly.",
+    )
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(conflict_disclosure="") & Q(conflict_disclosure_file=""))
+                | Q(conflict_disclosed_on__isnull=False),
+                name="instructor_disclosure_has_date",
+                violation_error_message="Give the date of the conflict-of-interest disclosure.",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.display_name
@@ -165,6 +222,10 @@ class Course(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Every version of the course page, its objectives, manuscript, instructors and the
+    # program policies is kept (django-simple-history): what a learner saw on any date.
+    history = HistoricalRecords()
+
     objects = CourseQuerySet.as_manager()
 
     class Meta:
@@ -217,6 +278,8 @@ class CourseInstructor(models.Model):
     )
     order = models.PositiveSmallIntegerField(default=0)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["order", "pk"]
         verbose_name = "course instructor"
@@ -232,6 +295,8 @@ class LearningObjective(models.Model):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="objectives")
     text = models.CharField(max_length=500)
     order = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["order", "pk"]
@@ -275,6 +340,8 @@ class ProgramPolicies(models.Model):
     signatory_name = models.CharField(max_length=150, blank=True)
     signatory_title = models.CharField(max_length=150, blank=True, default="Director")
     updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "program policies"
@@ -473,6 +540,8 @@ class Section(models.Model):
     body = models.TextField(
         help_text="Markdown: ## headings, lists, > quotes, tables and footnotes ([^1])."
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["order", "pk"]

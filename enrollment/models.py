@@ -33,8 +33,14 @@ ORDER_TRANSITIONS: dict[str, set[str]] = {
         OrderStatus.FAILED,
     },
     OrderStatus.PAID: {OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED},
-    OrderStatus.PARTIALLY_REFUNDED: {OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED},
-    OrderStatus.REFUNDED: set(),
+    # Back to (partly) paid only when a refund fails after it succeeded (a closed card):
+    # the money is back with us, and the order is flagged for the director.
+    OrderStatus.PARTIALLY_REFUNDED: {
+        OrderStatus.PARTIALLY_REFUNDED,
+        OrderStatus.REFUNDED,
+        OrderStatus.PAID,
+    },
+    OrderStatus.REFUNDED: {OrderStatus.PARTIALLY_REFUNDED, OrderStatus.PAID},
     # A payment can still succeed after Checkout gave up waiting (async methods) or after
     # an expiry event arrived out of order: money received always wins.
     OrderStatus.EXPIRED: {OrderStatus.PAID},
@@ -93,6 +99,7 @@ class Order(StatusRecord):
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [("refund_order", "Can refund orders")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=OrderStatus.values), name="order_status_valid"
@@ -262,14 +269,27 @@ class SectionProgress(models.Model):
         return f"{self.enrollment}: {self.section}"
 
 
-class Refund(models.Model):
+class RefundStatus(models.TextChoices):
+    # Stripe's "requires_action" (the customer must give bank details) is recorded as
+    # pending: the money has not come back either way.
+    PENDING = "pending", "Pending"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    CANCELED = "canceled", "Canceled"
+
+
+class Refund(StatusRecord):
     """Money returned on an order: a row per refund, whoever started it."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
-        CANCELED = "canceled", "Canceled"
+    Status = RefundStatus
+    # What Stripe's refund object can do. A refund to a closed or lost card can fail
+    # after it succeeded; failed and canceled are final.
+    TRANSITIONS = {
+        RefundStatus.PENDING: {RefundStatus.SUCCEEDED, RefundStatus.FAILED, RefundStatus.CANCELED},
+        RefundStatus.SUCCEEDED: {RefundStatus.FAILED},
+        RefundStatus.FAILED: set(),
+        RefundStatus.CANCELED: set(),
+    }
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
     amount_cents = models.PositiveIntegerField("amount (cents)")
@@ -300,13 +320,41 @@ class Refund(models.Model):
         return f"Refund {self.stripe_refund_id or self.pk} on {self.order}"
 
 
-class RefundRequest(models.Model):
-    """A learner's request for a refund, with the reason, until the director decides."""
+class RefundStatusChange(StatusChange):
+    refund = models.ForeignKey(Refund, on_delete=models.PROTECT, related_name="status_changes")
+    from_status = models.CharField(max_length=20, choices=RefundStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=RefundStatus.choices)
+    stripe_event_id = models.CharField(max_length=255, blank=True)
 
-    class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        APPROVED = "approved", "Refunded"
-        DECLINED = "declined", "Declined"
+    class Meta(StatusChange.Meta):
+        pass
+
+    def __str__(self) -> str:
+        return f"{self.refund}: {super().__str__()}"
+
+
+class RefundRequestStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    APPROVED = "approved", "Refunded"
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn by the learner"
+
+
+class RefundRequest(StatusRecord):
+    """A learner's request for a refund, with the reason, until it is decided."""
+
+    Status = RefundRequestStatus
+    # Decided once: a declined learner asks again with a new request.
+    TRANSITIONS = {
+        RefundRequestStatus.OPEN: {
+            RefundRequestStatus.APPROVED,
+            RefundRequestStatus.DECLINED,
+            RefundRequestStatus.WITHDRAWN,
+        },
+        RefundRequestStatus.APPROVED: set(),
+        RefundRequestStatus.DECLINED: set(),
+        RefundRequestStatus.WITHDRAWN: set(),
+    }
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refund_requests")
     reason = models.TextField()
@@ -323,16 +371,43 @@ class RefundRequest(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [("decide_refund_request", "Can approve or decline refund requests")]
         constraints = [
             models.UniqueConstraint(
                 fields=["order"],
                 condition=Q(status="open"),
                 name="one_open_refund_request_per_order",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "approved", "declined", "withdrawn"]),
+                name="refundrequest_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open") | Q(decided_at__isnull=False),
+                name="refundrequest_decided_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="approved") | Q(refund__isnull=False),
+                name="refundrequest_approved_has_refund",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Refund request on {self.order}"
+
+
+class RefundRequestStatusChange(StatusChange):
+    request = models.ForeignKey(
+        RefundRequest, on_delete=models.PROTECT, related_name="status_changes"
+    )
+    from_status = models.CharField(max_length=20, choices=RefundRequestStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=RefundRequestStatus.choices)
+
+    class Meta(StatusChange.Meta):
+        pass
+
+    def __str__(self) -> str:
+        return f"{self.request}: {super().__str__()}"
 
 
 class StripeEvent(models.Model):

@@ -19,7 +19,14 @@ from records.events import event_log
 
 from . import notifications, payments
 from .models import Enrollment, Order, OrderStatus, Refund, RefundRequest, StripeEvent
-from .states import Actor, enrollment_revoke, order_move
+from .states import (
+    Actor,
+    enrollment_revoke,
+    order_move,
+    refund_move,
+    refund_request_move,
+    status_start,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -74,12 +81,20 @@ def order_refund(
             approved_by=approved_by,
             revoke_access=full if revoke_access is None else revoke_access,
         )
+        status_start(refund, actor=actor, actor_user=approved_by or requested_by, note=reason)
     try:
         result = payments.refund_create(order=order, refund=refund)
     except payments.stripe_gateway.StripeError as error:
-        Refund.objects.filter(pk=refund.pk, status=Refund.Status.PENDING).update(
-            status=Refund.Status.FAILED
-        )
+        with transaction.atomic():
+            refund = Refund.objects.select_for_update().get(pk=refund.pk)
+            if refund.status == Refund.Status.PENDING:
+                refund_move(
+                    refund=refund,
+                    to=Refund.Status.FAILED,
+                    actor=actor,
+                    actor_user=approved_by or requested_by,
+                    note=f"Stripe refused it: {error.user_message or error.__class__.__name__}",
+                )
         logger.exception("Stripe refused refund %s on %s", refund.pk, order.number)
         raise RefundError(
             f"The payment provider refused the refund: {error.user_message or 'try again later'}."
@@ -115,16 +130,34 @@ def refund_apply(
                 pk=_int(metadata.get("refund_row")), stripe_refund_id__isnull=True
             ).first()
         )
+        reported = _refund_status(stripe_refund.get("status"))
         if refund is None:
-            refund = Refund(
+            refund = Refund.objects.create(
                 order=order,
                 reason="Refunded in the Stripe Dashboard.",
                 revoke_access=stripe_refund["amount"] >= order.refundable_cents,
+                stripe_refund_id=stripe_refund["id"],
+                amount_cents=stripe_refund["amount"],
+                status=reported,
             )
-        refund.stripe_refund_id = stripe_refund["id"]
-        refund.amount_cents = stripe_refund["amount"]
-        refund.status = _refund_status(stripe_refund.get("status"))
-        refund.save()
+            status_start(refund, actor=actor, actor_user=actor_user, note=refund.reason)
+        else:
+            refund = Refund.objects.select_for_update().get(pk=refund.pk)
+            refund.stripe_refund_id = stripe_refund["id"]
+            refund.amount_cents = stripe_refund["amount"]
+            refund.save(update_fields=["stripe_refund_id", "amount_cents", "updated_at"])
+            if refund.can_move_to(reported):
+                failure = stripe_refund.get("failure_reason") or ""
+                refund_move(
+                    refund=refund,
+                    to=reported,
+                    actor=actor,
+                    actor_user=actor_user,
+                    event_id=event_id,
+                    note=f"Stripe: {failure}" if failure else "",
+                )
+            # Otherwise the report is a repeat or older than what we hold (events arrive
+            # out of order): Stripe's statuses only move forward, so it changes nothing.
         event_log(
             "refund.recorded",
             refund=refund.pk,
@@ -149,6 +182,9 @@ def _order_settle_refunds(order: Order, refund: Refund, *, actor, actor_user, ev
     )
     if refunded == order.amount_refunded_cents:
         return
+    if refunded < order.amount_refunded_cents:
+        _order_refund_reversed(order, refund, refunded, actor, actor_user, event_id)
+        return
     order.amount_refunded_cents = min(refunded, order.amount_paid_cents)
     to = (
         OrderStatus.REFUNDED
@@ -165,10 +201,75 @@ def _order_settle_refunds(order: Order, refund: Refund, *, actor, actor_user, ev
                 actor=actor,
                 actor_user=actor_user,
             )
-    RefundRequest.objects.filter(order=order, status=RefundRequest.Status.OPEN).update(
-        status=RefundRequest.Status.APPROVED, refund=refund, decided_at=timezone.now()
-    )
+    # The learner's own click refunds under the refund rule: nobody decided it.
+    by_rule = actor == Actor.LEARNER
+    for request in RefundRequest.objects.select_for_update().filter(
+        order=order, status=RefundRequest.Status.OPEN
+    ):
+        refund_request_move(
+            request=request,
+            to=RefundRequest.Status.APPROVED,
+            actor=Actor.SYSTEM if by_rule else actor,
+            actor_user=None if by_rule else actor_user,
+            note=f"Refunded {money(refund.amount_cents, order.currency)}"
+            + (" under the refund rule." if by_rule else "."),
+            refund=refund,
+        )
     transaction.on_commit(lambda: notifications.refund_confirmation_send(refund.pk))
+
+
+def _order_refund_reversed(order, refund, refunded, actor, actor_user, event_id) -> None:
+    """A refund failed after it had succeeded: the money is back in our Stripe balance,
+    not with the learner. The order says so and waits for the director; access stays
+    as it is (a revoked enrollment is never restored by a payment problem)."""
+    order.amount_refunded_cents = refunded
+    order.needs_attention = True
+    problem = (
+        f"Refund {refund.stripe_refund_id} of {money(refund.amount_cents, order.currency)} "
+        "failed after it had succeeded; the learner did not get the money back. "
+        "Refund again or pay the learner another way."
+    )
+    order.attention_note = f"{order.attention_note}\n{problem}".strip()
+    to = OrderStatus.PARTIALLY_REFUNDED if refunded else OrderStatus.PAID
+    order_move(
+        order=order, to=to, actor=actor, actor_user=actor_user, event_id=event_id, note=problem
+    )
+
+
+def refund_request_decline(*, request: RefundRequest, director, note: str = "") -> bool:
+    """The director says no; False when the request was no longer open."""
+    with transaction.atomic():
+        request = RefundRequest.objects.select_for_update().get(pk=request.pk)
+        if not request.can_move_to(RefundRequest.Status.DECLINED):
+            return False
+        refund_request_move(
+            request=request,
+            to=RefundRequest.Status.DECLINED,
+            actor=Actor.DIRECTOR,
+            actor_user=director,
+            note=note,
+        )
+    return True
+
+
+def refund_request_withdraw(*, order: Order, user) -> RefundRequest:
+    """The learner takes back an open request (changed their mind, or it was resolved)."""
+    with transaction.atomic():
+        request = (
+            RefundRequest.objects.select_for_update()
+            .filter(order=order, order__user=user, status=RefundRequest.Status.OPEN)
+            .first()
+        )
+        if request is None:
+            raise ValidationError("There is no open refund request on this order.")
+        refund_request_move(
+            request=request,
+            to=RefundRequest.Status.WITHDRAWN,
+            actor=Actor.LEARNER,
+            actor_user=user,
+            note="Withdrawn by the learner.",
+        )
+    return request
 
 
 def refund_request_create(*, order: Order, user, reason: str) -> RefundRequest:
@@ -188,6 +289,7 @@ def refund_request_create(*, order: Order, user, reason: str) -> RefundRequest:
     try:
         with transaction.atomic():
             request = RefundRequest.objects.create(order=order, reason=reason)
+            status_start(request, actor=Actor.LEARNER, actor_user=user, note=reason)
     except IntegrityError:
         return RefundRequest.objects.get(order=order, status=RefundRequest.Status.OPEN)
     if settings.REFUND_REQUESTS_AUTO_APPROVE:

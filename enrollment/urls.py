@@ -13,6 +13,11 @@ urlpatterns = [
     path("my/orders/", views.order_list, name="orders"),
     path("my/orders/<str:number>/", views.order_detail, name="order"),
     path("my/orders/<str:number>/refund/", views.refund_request, name="refund_request"),
+    path(
+        "my/orders/<str:number>/refund/withdraw/",
+        views.refund_request_withdraw,
+        name="refund_request_withdraw",
+    ),
     path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
     path("learn/<slug:slug>/", player.course_home, name="course_home"),
     path("learn/<slug:slug>/sections/<int:pk>/", player.section_view, name="section"),

@@ -121,11 +121,13 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
         number=number,
         user=request.user,
     )
+    open_request = next((r for r in order.refund_requests.all() if r.status == r.Status.OPEN), None)
     return render(
         request,
         "enrollment/order_detail.html",
         {
             "order": order,
+            "open_request": open_request,
             "policies": ProgramPolicies.current(),
             "seller_address": settings.SELLER_ADDRESS,
             "refund_rule": refunds.refund_rule_text(),
@@ -154,6 +156,20 @@ def refund_request(request: HttpRequest, number: str) -> HttpResponse:
         messages.success(
             request, "We received your refund request and will answer within two business days."
         )
+    return redirect(order)
+
+
+@login_required
+@require_POST
+def refund_request_withdraw(request: HttpRequest, number: str) -> HttpResponse:
+    """The learner takes back an open refund request; the course stays theirs."""
+    order = get_object_or_404(Order, number=number, user=request.user)
+    try:
+        refunds.refund_request_withdraw(order=order, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "You withdrew your refund request. The course stays yours.")
     return redirect(order)
 
 

@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from PIL import Image, ImageDraw
+from simple_history.utils import bulk_create_with_history
 
 from accounts.choices import Jurisdiction, Profession
 from accounts.models import User
@@ -553,7 +554,13 @@ class Command(BaseCommand):
         return name
 
     def _instructor(self, slug: str, data: dict) -> Instructor:
-        instructor, _ = Instructor.objects.update_or_create(slug=slug, defaults=data)
+        disclosure = {
+            "conflict_disclosure": "No relevant financial or other relationships. (Demo data.)",
+            "conflict_disclosed_on": date(2026, 1, 5),
+        }
+        instructor, _ = Instructor.objects.update_or_create(
+            slug=slug, defaults={**data, **disclosure}
+        )
         if not instructor.photo or not os.path.exists(instructor.photo.path):
             initials = "".join(part[0] for part in data["name"].split() if part[0].isupper())[:2]
             instructor.photo.save(f"{slug}.png", ContentFile(_portrait_png(initials)))
@@ -565,14 +572,21 @@ class Command(BaseCommand):
             course.unpublish()
             course.save()
         course.objectives.all().delete()
-        LearningObjective.objects.bulk_create(
-            LearningObjective(course=course, text=text, order=i)
-            for i, text in enumerate(objectives, start=1)
+        # With history, like every content edit: the demo's as-of view has versions.
+        bulk_create_with_history(
+            [
+                LearningObjective(course=course, text=text, order=i)
+                for i, text in enumerate(objectives, start=1)
+            ],
+            LearningObjective,
         )
         CourseInstructor.objects.filter(course=course).delete()
-        CourseInstructor.objects.bulk_create(
-            CourseInstructor(course=course, instructor=instructor, order=i)
-            for i, instructor in enumerate(instructors, start=1)
+        bulk_create_with_history(
+            [
+                CourseInstructor(course=course, instructor=instructor, order=i)
+                for i, instructor in enumerate(instructors, start=1)
+            ],
+            CourseInstructor,
         )
         return course
 
