@@ -9,12 +9,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain
 
+from django.utils import timezone
+
+from .credits import CreditOption, current_options
 from .models import (
+    ApprovingBody,
     Course,
+    CourseApproval,
     CourseInstructor,
     Instructor,
     LearningObjective,
     ProgramPolicies,
+    ProviderApproval,
     Section,
 )
 
@@ -31,6 +37,7 @@ class CourseContentAsOf:
     sections: list[Section]
     instructors: list[Instructor]
     policies: ProgramPolicies | None
+    approvals: list[CreditOption]
 
 
 @dataclass(frozen=True)
@@ -53,7 +60,7 @@ def _saved_by(record) -> str:
 def course_as_of(*, course: Course, when: datetime) -> CourseContentAsOf | None:
     """The course page as it stood at `when`; None when no version is that old.
 
-    Six queries, whatever the number of objectives, sections and instructors.
+    Nine queries, whatever the number of objectives, sections, instructors and approvals.
     """
     record = (
         Course.history.filter(id=course.pk, history_date__lte=when)
@@ -86,7 +93,51 @@ def course_as_of(*, course: Course, when: datetime) -> CourseContentAsOf | None:
         sections=sections,
         instructors=[by_id[link.instructor_id] for link in links if link.instructor_id in by_id],
         policies=policies,
+        approvals=_approvals_as_of(course, when),
     )
+
+
+def _approvals_as_of(course: Course, when: datetime) -> list[CreditOption]:
+    """The approval statements and credit lines the course page showed at `when`: the
+    approvals the course carried then, with the wording and period they had then."""
+    links = list(
+        CourseApproval.history.as_of(when).filter(course_id=course.pk).order_by("order", "id")
+    )
+    approvals = {
+        a.pk: a
+        for a in ProviderApproval.history.as_of(when).filter(id__in=[x.approval_id for x in links])
+    }
+    bodies = {
+        b.pk: b
+        for b in ApprovingBody.history.as_of(when).filter(
+            id__in=[a.body_id for a in approvals.values()]
+        )
+    }
+    options = []
+    for link in links:
+        approval = approvals.get(link.approval_id)
+        body = bodies.get(approval.body_id) if approval else None
+        if body is None:
+            continue
+        options.append(
+            CreditOption(
+                body=body.name,
+                body_abbreviation=body.abbreviation,
+                provider_number=approval.provider_number,
+                course_number=link.course_number,
+                credits=link.credits,
+                unit=link.credit_unit or body.credit_unit,
+                statement=approval.statement,
+                professions=tuple(approval.professions),
+                jurisdictions=tuple(approval.jurisdictions),
+                valid_from=approval.valid_from,
+                valid_until=approval.valid_until,
+                approval_id=approval.pk,
+                reports_to_cebroker=body.reports_to_cebroker,
+            )
+        )
+    # The page advertises only approvals current on the day (courses.views).
+    return current_options(options, on=timezone.localdate(when))
 
 
 def course_history_starts(*, course: Course) -> datetime | None:

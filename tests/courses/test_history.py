@@ -11,8 +11,13 @@ from django.utils import timezone
 
 from courses.history import course_as_of
 from courses.models import Instructor, LearningObjective, Section
-from tests.courses.test_admin import COURSE_FIELDS, inline
-from tests.factories import CourseInstructorFactory, InstructorFactory, LearningObjectiveFactory
+from tests.courses.test_admin import COURSE_FIELDS, NO_MEDIA, inline
+from tests.factories import (
+    CourseApprovalFactory,
+    CourseInstructorFactory,
+    InstructorFactory,
+    LearningObjectiveFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -46,9 +51,7 @@ def edit_in_admin(client, course, objective, *, description, objective_text):
                                  "text": objective_text}]),
         **inline("course_instructors", [{"id": link.pk, "course": course.pk, "order": "1",
                                          "instructor": link.instructor_id}]),
-        **inline("sections", []),
-        **inline("audio_tracks", []),
-        **inline("videos", []),
+        **NO_MEDIA,
     }  # fmt: skip
     data["objectives-INITIAL_FORMS"] = data["course_instructors-INITIAL_FORMS"] = "1"
     response = client.post(reverse("admin:courses_course_change", args=[course.pk]), data)
@@ -163,7 +166,7 @@ def test_as_of_view_makes_the_same_queries_for_one_row_or_many(
         Section.objects.create(course=course, order=i, title=f"Part {i}", body="Body")
         CourseInstructorFactory(course=course)
     client.force_login(director)
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(18):
         response = as_of_page(client, course, timezone.now())
     assert response.content.count(b"<h4>Part ") == rows
 
@@ -224,3 +227,24 @@ def test_saving_the_course_form_unchanged_records_no_text_change(client, directo
     assert latest.history_user == director
     changed = latest.diff_against(previous).changed_fields
     assert "description" not in changed
+
+
+def test_the_approval_statement_shows_as_the_course_page_carried_it(course):
+    link = CourseApprovalFactory(course=course, course_number="C-1")
+    before = timezone.now()
+    link.approval.statement = "A reworded statement."
+    link.approval.save()
+    link.credits = 8
+    link.save()
+
+    def ours(moment):
+        shown = course_as_of(course=course, when=moment).approvals
+        return [(o.statement, o.line) for o in shown if o.approval_id == link.approval_id]
+
+    assert ours(before) == [
+        (
+            "Test CE Sponsor is approved by the APA to sponsor continuing education.",
+            "3 CE credits (APA)",
+        )
+    ]
+    assert ours(timezone.now()) == [("A reworded statement.", "8 CE credits (APA)")]
