@@ -186,7 +186,7 @@ def make_records(count, course):
             price_cents=100,
             currency="USD",
             ce_credits=course.ce_credits,
-            credit_type=course.credit_type,
+            credit_type="CE credits for psychologists (APA)",
         )
         Enrollment.objects.create(user=order.user, course=course, order=order)
         Refund.objects.create(order=order, amount_cents=50, stripe_refund_id=f"re_{order.pk}")
