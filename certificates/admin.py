@@ -15,7 +15,7 @@ from accounts.forms import CertificateProfileForm
 from courses.models import Course
 from records.admin import StatusHistoryInline
 
-from . import rosters, states
+from . import packets, rosters, states
 from .codes import normalize
 from .facts import Holder
 from .models import Certificate, CertificateStatusChange, PublicReason
@@ -66,6 +66,19 @@ class RosterForm(forms.Form):
     def clean(self):
         data = super().clean()
         start, end = data.get("completed_from"), data.get("completed_to")
+        if start and end and start > end:
+            raise forms.ValidationError("The start date is after the end date.")
+        return data
+
+
+class AuditPacketForm(forms.Form):
+    course = forms.ModelChoiceField(queryset=Course.objects.order_by("title"))
+    period_from = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    period_to = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("period_from"), data.get("period_to")
         if start and end and start > end:
             raise forms.ValidationError("The start date is after the end date.")
         return data
@@ -226,6 +239,7 @@ class CertificateAdmin(admin.ModelAdmin):
         view = self.admin_site.admin_view
         return [
             path("roster/", view(self.roster_view), name="certificates_roster"),
+            path("audit-packet/", view(self.packet_view), name="certificates_audit_packet"),
             path(
                 "<int:pk>/correct/",
                 view(self.correct_view),
@@ -233,6 +247,31 @@ class CertificateAdmin(admin.ModelAdmin):
             ),
             *super().get_urls(),
         ]
+
+    def packet_view(self, request: HttpRequest) -> HttpResponse:
+        """One course's audit packet for a period, as a ZIP (packets.py says what is in it).
+        It holds the roster, so it takes the roster permission."""
+        if not self.has_export_roster_permission(request):
+            raise PermissionDenied
+        form = AuditPacketForm(request.GET or None, initial={"period_to": date.today()})
+        if form.is_bound and form.is_valid():
+            data = form.cleaned_data
+            packet = packets.audit_packet_build(
+                course=data["course"],
+                start=data["period_from"],
+                end=data["period_to"],
+                user=request.user,
+            )
+            response = HttpResponse(packet.content, content_type="application/zip")
+            response["Content-Disposition"] = f'attachment; filename="{packet.filename}"'
+            response["Cache-Control"] = "private, no-store"
+            return response
+        return TemplateResponse(
+            request,
+            "admin/certificates/audit_packet.html",
+            {**self.admin_site.each_context(request), "title": "Audit packet",
+             "form": form, "opts": self.model._meta},
+        )  # fmt: skip
 
     def correct_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """Correct the holder's details and reissue, without the right to edit users."""
