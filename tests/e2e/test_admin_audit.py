@@ -130,3 +130,18 @@ def test_order_refund_button_leads_to_the_confirmation(page, paid_demo_order):
     expect(page.get_by_role("heading", name="Refund 1 order")).to_be_visible()
     assert_accessible(page)
     screenshot(page, "admin-order-refund-confirmation")
+
+
+def test_audit_packet_page_is_accessible(page, demo_data):
+    admin_sign_in(page)
+    page.goto("/admin/certificates/certificate/roster/")
+    page.get_by_role("link", name="the audit packet").click()
+    expect(page.get_by_role("heading", name="Audit packet")).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, "admin-audit-packet")
+    page.get_by_label("Course").select_option(label=Course.objects.get(slug=SEED_SLUG).title)
+    page.get_by_label("Period from").fill("2026-01-01")
+    page.get_by_label("Period to").fill(timezone.localdate().isoformat())
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the audit packet (ZIP)").click()
+    assert download.value.suggested_filename.startswith(f"audit-packet-{SEED_SLUG}-2026-01-01")
