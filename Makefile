@@ -36,7 +36,7 @@ if (( $${#missing[@]} )); then \
 fi
 endef
 
-.PHONY: demo test install install-dev lint clean bench lock lock-check system-packages-demo system-packages-test
+.PHONY: demo worker test install install-dev lint clean bench lock lock-check system-packages-demo system-packages-test
 
 system-packages-demo:
 	$(call apt_ensure,$(DEMO_APT))
@@ -82,8 +82,15 @@ demo: system-packages-demo install
 	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py collectstatic --noinput -v 0
 	$(BIN)/python manage.py seed_demo
-	@echo "Serving on http://127.0.0.1:8000  (Ctrl-C stops it)"
+	@echo "Serving on http://127.0.0.1:8000 with the task worker beside it (Ctrl-C stops both)"
+	@$(BIN)/python manage.py worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(BIN)/gunicorn -c config/gunicorn.conf.py --workers 2 --bind 127.0.0.1:8000
+
+# The task worker in the foreground (emails, certificate PDFs, refunds), with the
+# environment it is given; production runs it as a service (deploy/, README "Production").
+worker: install
+	$(BIN)/python manage.py worker
 
 lint: install-dev
 	$(BIN)/ruff check .

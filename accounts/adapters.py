@@ -4,15 +4,30 @@ from urllib.parse import urlsplit
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 
+from background.mail import email_enqueue
+from config.client import client_address
+
 
 class AccountAdapter(DefaultAccountAdapter):
-    """allauth customisation point: emails name the site and link to SITE_URL."""
+    """allauth customisation point: emails name the site, link to SITE_URL and go out from
+    the worker; rate limits count per client address as config.client sees it."""
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        # Rendered here, where the request is (allauth's templates may use it); sent by
+        # the worker, so a slow or broken mail server never fails sign-up or a reset.
         public_site = SimpleNamespace(
             name=settings.SITE_NAME, domain=urlsplit(settings.SITE_URL).netloc
         )
-        super().send_mail(template_prefix, email, {**context, "current_site": public_site})
+        context = {
+            "request": self.request,
+            "email": email,
+            **context,
+            "current_site": public_site,
+        }
+        email_enqueue(self.render_mail(template_prefix, email, context))
+
+    def get_client_ip(self, request) -> str:
+        return client_address(request)
 
     def get_email_confirmation_url(self, request, emailconfirmation):
         url = super().get_email_confirmation_url(request, emailconfirmation)

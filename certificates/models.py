@@ -113,6 +113,11 @@ class Certificate(StatusRecord):
     replaced_by = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaces"
     )
+    # The sponsor's logo and signature when it was issued: names of files in the public
+    # store, which are never overwritten, so every render shows the same images.
+    logo = models.FileField(blank=True, editable=False)
+    signature = models.FileField(blank=True, editable=False)
+    # Rendered once by the worker at issue, then only served (services.certificate_pdf_store).
     pdf = models.FileField(upload_to="certificates/", storage=private_storage, blank=True)
 
     objects = CertificateQuerySet.as_manager()
@@ -219,19 +224,3 @@ class CertificateStatusChange(StatusChange):
 
     def __str__(self) -> str:
         return f"{self.certificate.display_code}: {super().__str__()}"
-
-
-class LookupBucket(models.Model):
-    """Verification lookups per client address and minute (the rate limit's counter)."""
-
-    address = models.CharField(max_length=64)
-    minute = models.BigIntegerField(help_text="Minutes since the epoch.")
-    hits = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["address", "minute"], name="one_bucket_per_minute")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.address} @ {self.minute}: {self.hits}"

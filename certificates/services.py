@@ -3,18 +3,24 @@
 Revoking, reinstating and reissuing are status moves: see states.py.
 """
 
+import base64
 import io
 import logging
+import mimetypes
+import time
 
 import segno
 from django.conf import settings
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
+from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils import timezone
 from weasyprint import HTML
 
+from background.retries import retried
 from courses.models import ProgramPolicies
 from enrollment.models import Enrollment
 from records.events import event_log
@@ -25,7 +31,7 @@ from testing.services import passed_attempt
 
 from . import codes
 from .facts import Holder, course_facts_now, printed_fields
-from .models import Certificate, LookupBucket
+from .models import Certificate
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +68,17 @@ def certificate_preview(*, enrollment: Enrollment) -> dict:
         sponsor_name=policies.sponsor_name if policies else settings.SITE_NAME,
     )
     return printed_fields(facts, Holder.of(enrollment.user))
+
+
+def _images() -> dict:
+    """The sponsor's logo and signature as they are now: the names of their stored files.
+    A stored file is never overwritten (a new upload gets a new name), so the names are a
+    snapshot and every later render of the certificate shows the same images."""
+    policies = ProgramPolicies.current()
+    return {
+        "logo": policies.certificate_logo.name if policies else "",
+        "signature": policies.certificate_signature.name if policies else "",
+    }
 
 
 def certificate_issue(
@@ -102,7 +119,9 @@ def certificate_issue(
                 approval_id=approval_id,
                 holder_confirmed_at=timezone.now(),
                 **fields,
+                **_images(),
             )
+            certificate_pdf_store.enqueue(certificate_id=certificate.pk)
             status_start(
                 certificate,
                 actor=Actor.LEARNER,
@@ -130,6 +149,16 @@ def qr_svg(url: str) -> str:
     return segno.make(url, error="m").svg_data_uri(scale=4, border=2)
 
 
+def _data_uri(stored) -> str:
+    """An image from storage (any host, any backend) inlined for WeasyPrint."""
+    if not stored:
+        return ""
+    with stored.open("rb") as handle:
+        data = handle.read()
+    kind = mimetypes.guess_type(stored.name)[0] or "application/octet-stream"
+    return f"data:{kind};base64,{base64.b64encode(data).decode()}"
+
+
 def certificate_html(certificate: Certificate) -> str:
     url = verification_url(certificate)
     return render_to_string(
@@ -138,6 +167,8 @@ def certificate_html(certificate: Certificate) -> str:
             "certificate": certificate,
             "verification_url": url,
             "qr": qr_svg(url),
+            "logo": _data_uri(certificate.logo),
+            "signature": _data_uri(certificate.signature),
             "policies": ProgramPolicies.current(),
             "fonts": FONTS_URI,
             "SITE_NAME": settings.SITE_NAME,
@@ -160,39 +191,68 @@ def render_pdf(html: str, *, title: str, author: str) -> bytes:
     return out.getvalue()
 
 
-def certificate_pdf(*, certificate: Certificate) -> bytes:
-    """The stored PDF; rendered once, and again if the stored file has gone missing."""
-    if certificate.pdf and certificate.pdf.storage.exists(certificate.pdf.name):
-        with certificate.pdf.open("rb") as handle:
-            return handle.read()
-    data = render_pdf(
+def certificate_pdf_render(*, certificate: Certificate) -> bytes:
+    """The certificate as a PDF, from its own snapshot (images included)."""
+    return render_pdf(
         certificate_html(certificate),
         title=f"Certificate of Completion: {certificate.course_title}",
         author=certificate.sponsor_name,
     )
-    certificate.pdf.save(f"{certificate.code}.pdf", ContentFile(data), save=False)
-    Certificate.objects.filter(pk=certificate.pk).update(pdf=certificate.pdf.name)
-    return data
+
+
+def _about_certificate(*, certificate_id: int) -> str:
+    code = Certificate.objects.filter(pk=certificate_id).values_list("code", flat=True).first()
+    return f"certificate {codes.display(code) if code else f'#{certificate_id} (gone)'}"
+
+
+@retried(about=_about_certificate)
+@task
+def certificate_pdf_store(*, certificate_id: int) -> str:
+    """Render the PDF and store it in the private store, once; from then on it is only
+    served. Enqueued at issue, so that a learner's download never waits for a render."""
+    with transaction.atomic():
+        certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
+        if certificate.pdf:
+            return certificate.pdf.name
+        data = certificate_pdf_render(certificate=certificate)
+        certificate.pdf.save(f"{certificate.code}.pdf", ContentFile(data), save=False)
+        Certificate.objects.filter(pk=certificate.pk).update(pdf=certificate.pdf.name)
+    return certificate.pdf.name
+
+
+def certificate_pdf_request(*, certificate: Certificate) -> None:
+    """Someone wants a PDF that is not stored yet (its render is queued or failing, or it
+    was issued before PDFs were made at issue): queue a render, one every few minutes."""
+    if caches["default"].add(f"certificate-pdf-requested:{certificate.pk}", 1, timeout=300):
+        certificate_pdf_store.enqueue(certificate_id=certificate.pk)
+
+
+def certificate_pdf(*, certificate: Certificate) -> bytes:
+    """The stored PDF's bytes, stored first if the worker has not done it yet (exports,
+    tests). The learner's download never calls this: a request never renders."""
+    name = certificate_pdf_store.call(certificate_id=certificate.pk)
+    with Certificate._meta.get_field("pdf").storage.open(name, "rb") as handle:
+        return handle.read()
 
 
 # --- verification ----------------------------------------------------------------------
 
 
 def verification_allowed(client_address: str) -> bool:
-    """A per-address budget on code lookups, counted in the database so that every worker
-    and host shares it: one upsert per lookup (PostgreSQL and SQLite both speak it)."""
-    window = int(timezone.now().timestamp() // 60)
-    table = connection.ops.quote_name(LookupBucket._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (address, minute, hits) VALUES (%s, %s, 1) "  # noqa: S608
-            f"ON CONFLICT (address, minute) DO UPDATE SET hits = {table}.hits + 1 "
-            "RETURNING hits",
-            [client_address[:64], window],
-        )
-        hits = cursor.fetchone()[0]
-    if hits == 1:  # first lookup of this minute: forget this address's older minutes
-        LookupBucket.objects.filter(address=client_address[:64], minute__lt=window).delete()
+    """A per-address budget on code lookups, counted in the shared cache (Redis in
+    production) so that every host shares it; each minute's counter expires by itself."""
+    cache = caches["default"]
+    key = f"certificate-lookups:{client_address}:{int(time.time() // 60)}"
+    try:
+        cache.add(key, 0, timeout=120)
+        hits = cache.incr(key)
+    except ValueError:  # the counter expired between add and incr
+        cache.set(key, 1, timeout=120)
+        hits = 1
+    except Exception:
+        # Licensing boards must be able to verify while the cache is down: fail open.
+        logger.warning("Certificate lookup limit not counted (cache unavailable)", exc_info=True)
+        return True
     return hits <= settings.CERTIFICATE_VERIFY_RATE_PER_MINUTE
 
 

@@ -16,6 +16,7 @@ from records.transitions import status_move, status_start
 
 from .facts import Holder, printed_fields
 from .models import Certificate, PublicReason
+from .services import certificate_pdf_store
 
 Status = Certificate.Status
 
@@ -125,8 +126,14 @@ def certificate_reissue(
             update_fields=("revoked_at",),
         )
         new = Certificate.objects.create(
-            enrollment=old.enrollment, approval_id=approval_id, **fields
+            enrollment=old.enrollment,
+            approval_id=approval_id,
+            # The same logo and signature as the certificate it corrects.
+            logo=old.logo.name,
+            signature=old.signature.name,
+            **fields,
         )
+        certificate_pdf_store.enqueue(certificate_id=new.pk)
         status_start(new, actor=Actor.DIRECTOR, actor_user=actor_user, note=f"Reissue: {note}")
         Certificate.objects.filter(pk=old.pk).update(replaced_by=new)
         old.replaced_by = new

@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from config.client import client_address
+from enrollment.media import serve_private_file
 from enrollment.models import Enrollment
 from testing.question_csv import safe_cell
 
@@ -105,14 +107,26 @@ def certificate_download(request: HttpRequest, code: str) -> HttpResponse:
             raise Http404
         if not request.user.has_perm("certificates.download_any_certificate"):
             raise PermissionDenied
-    response = HttpResponse(services.certificate_pdf(certificate=certificate), "application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{certificate.pdf_filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    if not certificate.pdf:
+        # Rendered by the worker; the learner never waits for a render in the request.
+        services.certificate_pdf_request(certificate=certificate)
+        response = render(
+            request, "certificates/preparing.html", {"certificate": certificate}, status=202
+        )
+        response["Retry-After"] = "5"
+        response["Cache-Control"] = "no-store"
+        return response
+    return serve_private_file(
+        request,
+        certificate.pdf.storage,
+        certificate.pdf.name,
+        filename=certificate.pdf_filename,
+        as_attachment=True,
+    )
 
 
 def _rate_limited(request: HttpRequest) -> HttpResponse | None:
-    if services.verification_allowed(request.META.get("REMOTE_ADDR", "")):
+    if services.verification_allowed(client_address(request)):
         return None
     response = render(request, "certificates/too_many.html", status=429)
     response["Retry-After"] = "60"

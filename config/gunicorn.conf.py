@@ -22,6 +22,9 @@ keepalive = 5
 max_requests = int(_env("GUNICORN_MAX_REQUESTS", "20000"))
 max_requests_jitter = 2000
 accesslog = _env("GUNICORN_ACCESSLOG", "") or None
+# If it is on, its %(h)s is the client as config.client sees it (TRUSTED_PROXY_COUNT),
+# the same address as in the site's own request log, not nginx's.
+logger_class = "config.gunicorn_logging.AccessLogger"
 # gunicorn's own messages (start, worker restarts) in UTC like the site's.
 logconfig_dict = {
     "version": 1,

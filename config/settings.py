@@ -11,6 +11,7 @@ import os
 import zoneinfo
 from email.utils import parseaddr
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -58,6 +59,17 @@ def env_int(name: str, default: int) -> int:
         return int(value)
     except ValueError:
         invalid(name, f"{value!r} is not a whole number")
+        return default
+
+
+def env_float(name: str, default: float) -> float:
+    value = env(name)
+    if not value:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        invalid(name, f"{value!r} is not a number")
         return default
 
 
@@ -109,7 +121,9 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "simple_history",
+    "django_tasks_db",
     "records",
+    "background",
     "accounts",
     "courses",
     "enrollment",
@@ -188,34 +202,54 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
-# A cache shared by every gunicorn worker and host: allauth's rate limits count there.
-# Default: the database cache (no extra service); CACHE_URL=redis://... uses Redis.
+# --- Cache and sessions -------------------------------------------------------------------
+# One cache shared by every host and worker: rate-limit counters (allauth and certificate
+# lookups), the anonymous pages and their version key (courses/caching.py), the session
+# cache. CACHE_URL=redis://... puts all of it in Redis; without it (the demo) the database
+# cache table holds the counters and each process keeps its own pages.
 CACHE_URL = env("CACHE_URL")
-if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://")):
+_REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+if CACHE_URL and not CACHE_URL.startswith(_REDIS_SCHEMES):
     invalid(
         "CACHE_URL", f"{CACHE_URL.split(':', 1)[0]!r} is not a cache this site knows (redis://)"
     )
-if CACHE_URL.startswith(("redis://", "rediss://")) and not importlib.util.find_spec("redis"):
+if CACHE_URL.startswith(_REDIS_SCHEMES) and not importlib.util.find_spec("redis"):
     invalid("CACHE_URL", "redis:// needs the redis package (pip install -r requirements.lock)")
-if CACHE_URL.startswith(("redis://", "rediss://")):
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+if CACHE_URL.startswith(_REDIS_SCHEMES):
+    _redis = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CACHE_URL,
+        # A hung Redis must not hold a request for long; /readyz reports it.
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }
+    # Keeps two sites (or two test runs) on one Redis apart.
+    CACHE_KEY_PREFIX = env("CACHE_KEY_PREFIX", "ce")
+    CACHES = {
+        "default": {**_redis, "KEY_PREFIX": CACHE_KEY_PREFIX},
+        "pages": {**_redis, "KEY_PREFIX": f"{CACHE_KEY_PREFIX}-pages"},
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "django_cache",
-        }
+        },
+        "pages": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "pages",
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        },
     }
-
-# Rendered public pages for anonymous visitors, per worker (courses/caching.py).
-CACHES["pages"] = {
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-    "LOCATION": "pages",
-    "OPTIONS": {"MAX_ENTRIES": 2000},
-}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 0 if DEBUG else 60)
+
+# --- Client address ------------------------------------------------------------------------
+# How many proxies (nginx, a load balancer) in front of the app append to X-Forwarded-For.
+# 0: the TCP peer is the client and X-Forwarded-For is ignored. config.client reads it for
+# every per-client limit and the logs; allauth is given the same number.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
@@ -271,17 +305,90 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# --- Files ---------------------------------------------------------------------------------
+# Two stores: "default" for public media (instructor photos, certificate logos; names
+# under public/) and "private" for paid course material and certificate PDFs (never
+# public; served by the access-checked media view). With AWS_STORAGE_BUCKET_NAME both live
+# in S3-compatible object storage that every host shares (django-storages); without it
+# (the demo) on local disk under MEDIA_ROOT and PRIVATE_MEDIA_ROOT.
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT") or BASE_DIR / "media")
-# Paid course material: never under MEDIA_ROOT, never served without the access check.
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT") or BASE_DIR / "private_media")
-# Production: the media view checks access, then nginx sends the bytes from this
-# internal location (X-Accel-Redirect); empty = the view streams the file itself.
+# Local disk: after the access check nginx sends the bytes from this internal location
+# (X-Accel-Redirect); empty = the view streams the file itself.
 MEDIA_ACCEL_REDIRECT_PREFIX = env("MEDIA_ACCEL_REDIRECT_PREFIX")
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-}
+# Object storage: how long a presigned link to a private file works. The browser fetches
+# audio and video ranges from it while it plays, so it must outlast a long recording;
+# every request to the media view checks access again.
+PRIVATE_MEDIA_URL_SECONDS = env_int("PRIVATE_MEDIA_URL_SECONDS", 3600)
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME")
+_addressing_style = env_choice(
+    "AWS_S3_ADDRESSING_STYLE", {"auto": "", "path": "path", "virtual": "virtual"}, "auto"
+)
+if AWS_STORAGE_BUCKET_NAME:
+    from botocore.config import Config as BotoConfig
+
+    _private_bucket = env("AWS_PRIVATE_STORAGE_BUCKET_NAME")
+    _s3 = {
+        "bucket_name": AWS_STORAGE_BUCKET_NAME,
+        "endpoint_url": env("AWS_S3_ENDPOINT_URL") or None,
+        "region_name": env("AWS_S3_REGION_NAME") or None,
+        "access_key": env("AWS_ACCESS_KEY_ID") or None,
+        "secret_key": env("AWS_SECRET_ACCESS_KEY") or None,
+        "addressing_style": _addressing_style or None,
+        "signature_version": "s3v4",
+        # A stored name always means the same bytes: an upload never replaces another
+        # file, so a certificate can point at the logo that was current when it was issued.
+        "file_overwrite": False,
+        "client_config": BotoConfig(
+            connect_timeout=3, read_timeout=30, retries={"max_attempts": 3, "mode": "standard"}
+        ),
+    }
+    STORAGES = {
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                **_s3,
+                "querystring_auth": False,
+                "custom_domain": env("AWS_S3_CUSTOM_DOMAIN") or None,
+            },
+        },
+        "private": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                **_s3,
+                "bucket_name": _private_bucket or AWS_STORAGE_BUCKET_NAME,
+                "location": "" if _private_bucket else "private",
+                "default_acl": "private",
+                "querystring_auth": True,
+                "querystring_expire": PRIVATE_MEDIA_URL_SECONDS,
+            },
+        },
+    }
+else:
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "private": {
+            "BACKEND": "courses.storage.PrivateFileSystemStorage",
+            "OPTIONS": {"location": PRIVATE_MEDIA_ROOT},
+        },
+    }
+STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
+# Where browsers fetch stored files from (public images, presigned audio and video): the
+# Content-Security-Policy below lets pages load images and media from there.
+STORAGE_ORIGINS: list[str] = []
+if AWS_STORAGE_BUCKET_NAME:
+    if _s3["endpoint_url"]:
+        _endpoint = urlsplit(_s3["endpoint_url"])
+        STORAGE_ORIGINS.append(f"{_endpoint.scheme}://{_endpoint.netloc}")
+        if _s3["addressing_style"] == "virtual":
+            STORAGE_ORIGINS.append(f"{_endpoint.scheme}://*.{_endpoint.netloc}")
+    else:
+        STORAGE_ORIGINS.append("https://*.amazonaws.com")
+    if STORAGES["default"]["OPTIONS"]["custom_domain"]:
+        _domain = STORAGES["default"]["OPTIONS"]["custom_domain"].split("/")[0]
+        STORAGE_ORIGINS.append(f"https://{_domain}")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
@@ -323,6 +430,29 @@ if "@" not in parseaddr(DEFAULT_FROM_EMAIL)[1]:
     invalid("DEFAULT_FROM_EMAIL", f"{DEFAULT_FROM_EMAIL!r} has no email address")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ADMINS = env_list("DJANGO_ADMINS")
+
+# --- Background tasks ----------------------------------------------------------------------
+# Django's tasks framework with django-tasks-db: a task is a row in PostgreSQL (SQLite in
+# the demo) written in the transaction that writes its data, and `manage.py worker` runs
+# it. TASK_BACKEND=immediate runs each task in the enqueuing process once its transaction
+# commits (the unit tests: no worker, no retries).
+TASK_BACKEND = env_choice("TASK_BACKEND", {"database", "immediate"}, "database")
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "immediate": "background.backends.OnCommitBackend",
+        }[TASK_BACKEND]
+    }
+}
+# A failing task runs again after TASK_RETRY_BASE_SECONDS, then after twice as long each
+# time (at most an hour apart), TASK_RETRY_ATTEMPTS runs in all (background/retries.py).
+TASK_RETRY_ATTEMPTS = env_int("TASK_RETRY_ATTEMPTS", 10)
+TASK_RETRY_BASE_SECONDS = env_float("TASK_RETRY_BASE_SECONDS", 30.0)
+# Each worker says it is alive this often; one silent for WORKER_STALE_SECONDS is taken
+# for dead: /readyz says so and the task it was running runs again on another worker.
+WORKER_HEARTBEAT_SECONDS = env_float("WORKER_HEARTBEAT_SECONDS", 10.0)
+WORKER_STALE_SECONDS = env_float("WORKER_STALE_SECONDS", 60.0)
 
 # Stripe (used from the purchase issue on). The demo runs without keys.
 STRIPE_SECRET_KEY = required("STRIPE_SECRET_KEY")
@@ -371,6 +501,8 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF, *_checkout_origins],
 }
+SECURE_CSP["img-src"] += STORAGE_ORIGINS
+SECURE_CSP["media-src"] += STORAGE_ORIGINS
 
 # Logs go to stderr (systemd's journal, or the container's log) in UTC, one line per
 # request (ops.requestlog) and per business event (records.events), each line with the
@@ -420,7 +552,8 @@ LOGGING = {
             "level": "WARNING",
             "propagate": False,
         },
-        # Task failures: the worker retries; ops.tasklog names the object.
+        # Task outcomes (background.retries): a retried failure is a warning, the last
+        # one an error (reported), each naming the object the task acts on.
         "ce.tasks": {"handlers": ["console", "error_reports"], "level": "INFO", "propagate": False},
         # WeasyPrint reports every rendering step at INFO.
         "weasyprint": {"level": "WARNING"},

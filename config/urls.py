@@ -1,18 +1,9 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
 
-
-@require_GET
-@never_cache
-def healthz(request: HttpRequest) -> HttpResponse:
-    """Liveness probe for the load balancer; also the trivial-view baseline in bench/."""
-    return HttpResponse("ok", content_type="text/plain")
-
+from .health import healthz, readyz
 
 admin.site.site_header = f"{settings.SITE_NAME} — director"
 admin.site.site_title = settings.SITE_NAME
@@ -23,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("", include("enrollment.urls")),
     path("", include("testing.urls")),
     path("", include("certificates.urls")),

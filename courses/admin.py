@@ -299,7 +299,10 @@ class CourseAdmin(ContentHistoryAdmin):
     def save_formset(self, request, form, formset, change) -> None:
         super().save_formset(request, form, formset, change)
         if formset.model is AudioTrack:
-            for track in formset.new_objects + [obj for obj, _ in formset.changed_objects]:
+            # Only a new file is read (still the upload on this host): reading an unchanged
+            # one would fetch it from object storage again.
+            replaced = [obj for obj, fields in formset.changed_objects if "file" in fields]
+            for track in formset.new_objects + replaced:
                 audio_track_read_duration(track=track)
 
     def save_model(self, request, obj: Course, form, change) -> None:

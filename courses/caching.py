@@ -1,21 +1,29 @@
 """Whole-page caching of the public catalog pages for anonymous visitors.
 
 Anonymous visitors (no session cookie, no pending messages) all see the same catalog,
-course and instructor pages, so each worker keeps the rendered page for
-PAGE_CACHE_SECONDS. Any change to catalog data clears the worker's page cache at once
-(signals in apps.py); other workers and hosts catch up within PAGE_CACHE_SECONDS.
-Signed-in users, staff previews and anything that sets a cookie are never cached.
+course and instructor pages, so the rendered page is kept for PAGE_CACHE_SECONDS in the
+"pages" cache: Redis with CACHE_URL, shared by every host; one process's memory without.
+Page keys carry a catalog version kept in the same cache; any change to catalog data
+replaces the version (signals in apps.py), so every host stops serving the older pages
+with its next request, and the old entries simply expire. Signed-in users, staff previews
+and anything that sets a cookie are never cached.
 """
 
+import logging
+import uuid
 from collections.abc import Callable
 from functools import wraps
 
 from django.conf import settings
 from django.core.cache import caches
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 
+logger = logging.getLogger(__name__)
+
 CACHE_ALIAS = "pages"
+VERSION_KEY = "catalog-version"
 
 
 def _is_anonymous_request(request: HttpRequest) -> bool:
@@ -26,25 +34,54 @@ def _is_anonymous_request(request: HttpRequest) -> bool:
     )
 
 
+def catalog_version() -> str:
+    cache = caches[CACHE_ALIAS]
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        # Random, not a counter: a version lost to eviction can never bring back pages
+        # stored under an earlier one.
+        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        version = cache.get(VERSION_KEY)
+    return version
+
+
 def cache_anonymous_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not _is_anonymous_request(request) or not settings.PAGE_CACHE_SECONDS:
             return view(request, *args, **kwargs)
         cache = caches[CACHE_ALIAS]
-        key = f"page:{request.get_full_path()}"
-        cached = cache.get(key)
+        try:
+            key = f"page:{catalog_version()}:{request.get_full_path()}"
+            cached = cache.get(key)
+        except Exception:
+            # A cache outage costs speed, not the page.
+            logger.warning("Page cache unavailable", exc_info=True)
+            return view(request, *args, **kwargs)
         if cached is not None:
             return cached
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.cookies and not response.streaming:
             # A hit never touches the session, so say here that the page varies on it.
             patch_vary_headers(response, ["Cookie"])
-            cache.set(key, response, settings.PAGE_CACHE_SECONDS)
+            try:
+                cache.set(key, response, settings.PAGE_CACHE_SECONDS)
+            except Exception:
+                logger.warning("Page cache unavailable", exc_info=True)
         return response
 
     return wrapper
 
 
+def _new_version() -> None:
+    caches[CACHE_ALIAS].set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+
+
 def clear_page_cache(**kwargs) -> None:
-    caches[CACHE_ALIAS].clear()
+    """Catalog data changed: no host serves a page cached before the change.
+
+    Replaced now, and again once the change commits, so that a page another host
+    renders from the not-yet-committed state is not kept under the new version.
+    """
+    _new_version()
+    transaction.on_commit(_new_version)

@@ -189,7 +189,7 @@ def payment_record(
             actor=actor,
         )
         enrollment = _enroll(order)
-        transaction.on_commit(lambda: notifications.order_confirmation_send(order.pk))
+        notifications.order_confirmation_send.enqueue(order_id=order.pk)
         if reference:
             refunds.deferred_refunds_apply(payment_intent=reference)
     return enrollment
@@ -203,9 +203,7 @@ def _enroll(order: Order) -> Enrollment:
         event_log("order.duplicate_payment", order=order.number, kept=existing.order.number)
         order.attention_note += f"\nPaid while already enrolled through {existing.order}."
         order.save(update_fields=["attention_note", "updated_at"])
-        transaction.on_commit(
-            lambda: refunds.duplicate_payment_refund(order_id=order.pk, kept=existing.order)
-        )
+        refunds.duplicate_payment_refund.enqueue(order_id=order.pk, kept_order_id=existing.order_id)
         return existing
     enrollment = Enrollment.objects.create(user=order.user, course=order.course, order=order)
     status_start(enrollment, actor=Actor.SYSTEM, note=f"Paid with order {order.number}")

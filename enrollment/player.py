@@ -151,4 +151,5 @@ def media(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpResponse:
     stored = getattr(get_object_or_404(model, pk=pk, course=course), field)
     if not stored:
         raise Http404
-    return serve_private_file(request, stored.storage, stored.name)
+    # Captions stay on this origin: a <track> cannot follow a redirect to the object store.
+    return serve_private_file(request, stored.storage, stored.name, same_origin=kind == "captions")

@@ -12,8 +12,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.tasks import task
 from django.utils import timezone
 
+from background.retries import retried
 from courses.templatetags.catalog import money
 from records.events import event_log
 
@@ -215,7 +217,7 @@ def _order_settle_refunds(order: Order, refund: Refund, *, actor, actor_user, ev
             + (" under the refund rule." if by_rule else "."),
             refund=refund,
         )
-    transaction.on_commit(lambda: notifications.refund_confirmation_send(refund.pk))
+    notifications.refund_confirmation_send.enqueue(refund_id=refund.pk)
 
 
 def _order_refund_reversed(order, refund, refunded, actor, actor_user, event_id) -> None:
@@ -301,18 +303,39 @@ def refund_request_create(*, order: Order, user, reason: str) -> RefundRequest:
     return request
 
 
-def duplicate_payment_refund(*, order_id: int, kept: Order) -> None:
-    """Give back a second payment for a course the learner already owns, in full."""
+def _duplicate_about(*, order_id: int, kept_order_id: int) -> str:
+    number = Order.objects.filter(pk=order_id).values_list("number", flat=True).first()
+    return f"order {number or f'#{order_id}'} (duplicate payment)"
+
+
+def _duplicate_give_up(*, order_id: int, kept_order_id: int) -> None:
+    Order.objects.filter(pk=order_id).update(needs_attention=True)
+
+
+@retried(about=_duplicate_about, on_give_up=_duplicate_give_up)
+@task
+def duplicate_payment_refund(*, order_id: int, kept_order_id: int) -> str:
+    """Give back a second payment for a course the learner already owns, in full.
+
+    A task: Stripe may be slow or down, and the payer's response must not wait for it.
+    Run twice (a retry, a worker lost mid-call), it refunds once: Stripe's idempotency
+    key names our refund row, and an order with nothing left to refund is done.
+    """
     order = Order.objects.get(pk=order_id)
-    try:
-        order_refund(
-            order=order,
-            reason=f"Duplicate payment: the course was already bought with order {kept}.",
-            actor=Actor.SYSTEM,
-        )
-    except RefundError:
-        logger.exception("Could not refund duplicate payment %s", order.number)
-        Order.objects.filter(pk=order_id).update(needs_attention=True)
+    kept = Order.objects.get(pk=kept_order_id)
+    pending = order.refunds.filter(status=Refund.Status.PENDING).first()
+    if pending is not None:  # an earlier run stopped between our row and Stripe's answer
+        result = payments.refund_create(order=order, refund=pending)
+        refund_apply(stripe_refund=result, actor=Actor.SYSTEM)
+        return f"refund {pending.pk} completed"
+    if order.refundable_cents == 0:
+        return "refunded before"
+    refund = order_refund(
+        order=order,
+        reason=f"Duplicate payment: the course was already bought with order {kept}.",
+        actor=Actor.SYSTEM,
+    )
+    return f"refund {refund.pk} {refund.status}"
 
 
 def stripe_refunds_in(event: dict[str, Any]) -> list[dict[str, Any]]:

@@ -10,9 +10,5 @@ class OpsConfig(AppConfig):
     name = "ops"
     verbose_name = "Operations"
 
-    def ready(self) -> None:
-        from django.tasks.signals import task_finished
-
-        from . import tasklog
-
-        task_finished.connect(tasklog.task_failure_log, dispatch_uid="ops.task_failure_log")
+    # Task outcomes are logged on "ce.tasks" by background.retries, which knows whether a
+    # failure will be retried (a warning) or was the last try (an error, reported).

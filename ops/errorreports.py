@@ -24,6 +24,8 @@ from django.conf import settings
 from django.tasks import task
 from django.utils.log import AdminEmailHandler
 
+from background.retries import retried
+
 SENDER_THREAD = "error-reports"
 ENQUEUE_DEADLINE_SECONDS = 300
 _outbox: queue.Queue[tuple[str, str, str]] = queue.Queue(maxsize=100)
@@ -157,6 +159,7 @@ def _enqueue_until_deadline(subject: str, message: str) -> None:
             pause = min(pause * 2, 30)
 
 
+@retried(about=lambda *, subject, message: f"error report “{subject[:80]}”")
 @task
 def error_report_send(*, subject: str, message: str) -> None:
     """Mail one report to DJANGO_ADMINS; a mail server that is down fails the task, and

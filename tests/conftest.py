@@ -1,14 +1,20 @@
 import io
+import logging
 import os
+from pathlib import Path
 
+import boto3
 import pytest
 from django.conf import settings
 from django.core.cache import caches
 from django.core.management import call_command
 from django.test.utils import override_settings
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from playwright.sync_api import sync_playwright
 
 from demo.journeys import journey_enroll
 from enrollment.models import Order
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import (
     CourseApprovalFactory,
     CourseFactory,
@@ -16,7 +22,9 @@ from tests.factories import (
     StaffFactory,
     UserFactory,
 )
+from tests.smtp_fake import FakeSMTP
 from tests.stripe_fake import start_fake_stripe
+from tests.testenv import free_port
 
 
 @pytest.fixture(scope="session")
@@ -56,6 +64,17 @@ def _collected_static(_fast_test_settings):
 def _fresh_page_cache():
     """Each test starts with no cached pages (the cache is per process, like a worker's)."""
     caches["pages"].clear()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, one for the session (tests/browser.py)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
 @pytest.fixture(scope="session")
@@ -107,3 +126,77 @@ def course(db, policies):
 def seeded(db):
     """The demo catalog, loaded by the real seed_demo command."""
     call_command("seed_demo", "--allow-production", stdout=io.StringIO())
+
+
+@pytest.fixture
+def database_tasks(transactional_db, settings):
+    """Tasks go to the database queue, as in production; tests.background.conftest
+    `run_worker` runs them."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASK_BACKEND = "database"
+    settings.TASK_RETRY_BASE_SECONDS = 0.3
+    yield
+    # The cache table is no model, so the transactional flush leaves what these tests
+    # committed there (rate-limit counters) for later tests to trip over.
+    caches["default"].clear()
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server on loopback (tests/smtp_fake.py), used through Django's backend."""
+    server = FakeSMTP()
+    server.start()
+    settings.MAILERS = {"default": server.mailer}
+    yield server
+    server.release()
+    server.stop()
+
+
+@pytest.fixture
+def s3():
+    """moto's S3 server on loopback with two empty buckets; `.endpoint` to point at it."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    server.endpoint = f"http://{host}:{port}"
+    server.bucket, server.private_bucket = "ce-test", "ce-test-private"
+    client = boto3.client(
+        "s3", endpoint_url=server.endpoint, region_name="us-east-1",
+        aws_access_key_id="test", aws_secret_access_key="test",
+    )  # fmt: skip
+    client.create_bucket(Bucket=server.bucket)
+    client.create_bucket(Bucket=server.private_bucket)
+    yield server
+    server.stop()
+
+
+class ListHandler(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def events(self, name: str) -> list[dict]:
+        """The fields of each records.events.event_log line called `name`."""
+        return [
+            r.fields
+            for r in self.records
+            if getattr(r, "event", None) == name and hasattr(r, "fields")
+        ]
+
+
+@pytest.fixture
+def log_lines():
+    """What the site's own loggers write (some do not propagate to the root logger)."""
+    handler = ListHandler()
+    loggers = [logging.getLogger(name) for name in ("ce.request", "ce.events", "ce.tasks")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)  # the suite runs at WARNING
+    yield handler
+    for logger, level in zip(loggers, levels, strict=True):
+        logger.removeHandler(handler)
+        logger.setLevel(level)

@@ -36,6 +36,9 @@ TEST_ENV = {
     "MEDIA_ROOT": os.path.join(_TMP, "media"),
     "PRIVATE_MEDIA_ROOT": os.path.join(_TMP, "private_media"),
     "DJANGO_LOG_LEVEL": "WARNING",
+    # Tasks run in the test process once their transaction commits; the worker itself is
+    # tested in tests/background and tests/scaleout.
+    "TASK_BACKEND": "immediate",
 }
 
 for key, value in TEST_ENV.items():

@@ -1,4 +1,5 @@
 import re
+import time
 from http import HTTPStatus
 
 import pytest
@@ -7,6 +8,7 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.models import User
+from tests.background.conftest import run_worker
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -42,14 +44,34 @@ def test_sign_up_requires_the_name_for_certificates(client):
     assert b"This field is required" in response.content
 
 
-def test_sign_up_sends_a_verification_link_on_the_public_site_url(client, settings):
-    client.post(reverse("account_signup"), SIGNUP)
+def test_sign_up_sends_a_verification_link_on_the_public_site_url(
+    client, settings, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_signup"), SIGNUP)
     assert len(mail.outbox) == 1
     link = re.search(r"https?://\S+", mail.outbox[0].body).group(0)
     assert link.startswith(settings.SITE_URL + "/accounts/confirm-email/")
     assert settings.SITE_NAME in mail.outbox[0].body
     assert "testserver" not in mail.outbox[0].body
     assert mail.outbox[0].from_email.startswith(settings.SITE_NAME)
+
+
+def test_sign_up_answers_at_once_with_the_mail_server_down_and_the_link_follows(
+    client, database_tasks, smtp, settings
+):
+    smtp.stop()
+    response = client.post(reverse("account_signup"), SIGNUP)
+    assert response.status_code == HTTPStatus.FOUND
+    assert User.objects.filter(email=SIGNUP["email"]).exists()
+    run_worker()  # refused: the email waits for its next try
+    assert smtp.messages == []
+    smtp.start()
+    time.sleep(settings.TASK_RETRY_BASE_SECONDS * 1.2)
+    run_worker()
+    [email] = smtp.to(SIGNUP["email"])
+    text = next(p for p in email.walk() if p.get_content_type() == "text/plain")
+    assert settings.SITE_URL + "/accounts/confirm-email/" in text.get_payload(decode=True).decode()
 
 
 def test_unverified_email_cannot_sign_in_in_production(client):
@@ -97,8 +119,11 @@ def test_sign_in_sign_up_and_reset_answer_429_past_their_rate(
     assert b"Too many attempts" in client.post(url, data).content
 
 
-def test_password_reset_mails_a_link_on_the_public_site_url(client, learner, settings):
-    response = client.post(reverse("account_reset_password"), {"email": learner.email})
+def test_password_reset_mails_a_link_on_the_public_site_url(
+    client, learner, settings, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("account_reset_password"), {"email": learner.email})
     assert response.status_code == HTTPStatus.FOUND
     assert len(mail.outbox) == 1
     link = re.search(r"https?://\S+", mail.outbox[0].body).group(0)

@@ -26,8 +26,12 @@ def confirm_and_issue(enrollment):
 
 
 @pytest.fixture
-def certificate(completed):
-    return confirm_and_issue(completed)
+def certificate(completed, django_capture_on_commit_callbacks):
+    """Issued, and its PDF stored (the worker's job, run here when the issue commits)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        certificate = confirm_and_issue(completed)
+    certificate.refresh_from_db()
+    return certificate
 
 
 __all__ = ["confirm_and_issue", "services"]

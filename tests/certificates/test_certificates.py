@@ -1,13 +1,17 @@
+import io
 import subprocess
 import threading
+import time
 from http import HTTPStatus
 
 import pytest
 import segno
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from PIL import Image
 
 from certificates import services, states
 from certificates.facts import Holder
@@ -98,8 +102,11 @@ def test_concurrent_confirmations_issue_one_certificate(completed):
     assert Certificate.objects.filter(status="valid").count() == 1
 
 
-def test_the_pdf_holds_the_facts_and_is_stored(certificate, tmp_path):
-    data = services.certificate_pdf(certificate=certificate)
+def test_the_pdf_is_rendered_and_stored_at_issue_and_holds_the_facts(certificate, tmp_path):
+    assert certificate.pdf, "the worker stores the PDF when the certificate is issued"
+    assert certificate.pdf.storage.exists(certificate.pdf.name)
+    with certificate.pdf.open("rb") as handle:
+        data = handle.read()
     assert data.startswith(b"%PDF")
     text = " ".join(pdf_text(data, tmp_path).split())
     assert certificate.holder_name in text
@@ -110,8 +117,6 @@ def test_the_pdf_holds_the_facts_and_is_stored(certificate, tmp_path):
     assert "Test CE Sponsor is approved by the APA" in text
     assert certificate.display_code in text
     assert "Certificate of Completion" in text
-    certificate.refresh_from_db()
-    assert certificate.pdf.storage.exists(certificate.pdf.name)
     info = subprocess.run(["pdfinfo", str(tmp_path / "c.pdf")], capture_output=True, text=True)
     assert "Title:           Certificate of Completion" in info.stdout
     assert "Page size:       792 x 612 pts (letter)" in info.stdout
@@ -125,11 +130,57 @@ def test_the_qr_code_encodes_the_verification_url(certificate):
     assert url in html
 
 
-def test_a_missing_stored_pdf_is_rendered_again(certificate):
-    services.certificate_pdf(certificate=certificate)
-    certificate.refresh_from_db()
-    certificate.pdf.storage.delete(certificate.pdf.name)
-    assert services.certificate_pdf(certificate=certificate).startswith(b"%PDF")
+def test_a_stored_pdf_is_served_and_never_rendered_again(client, certificate):
+    stored = certificate.pdf.name
+    client.force_login(certificate.enrollment.user)
+    url = reverse("certificates:download", args=[certificate.code])
+    first = b"".join(client.get(url).streaming_content)
+    assert services.certificate_pdf_store.call(certificate_id=certificate.pk) == stored
+    second = b"".join(client.get(url).streaming_content)
+    assert first == second
+    with certificate.pdf.open("rb") as handle:
+        assert handle.read() == first
+
+
+def test_until_the_worker_has_stored_it_the_download_says_it_is_being_prepared(
+    client, certificate, django_capture_on_commit_callbacks
+):
+    Certificate.objects.filter(pk=certificate.pk).update(pdf="")
+    client.force_login(certificate.enrollment.user)
+    url = reverse("certificates:download", args=[certificate.code])
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = client.get(url)
+    assert response.status_code == HTTPStatus.ACCEPTED
+    assert response["Retry-After"] == "5"
+    assert b"being prepared" in response.content
+    assert f'href="{url}"'.encode() in response.content  # a plain link, no script
+    assert len(queued) == 1, "a render is queued"
+    queued[0]()  # the worker's turn
+    response = client.get(url)
+    assert response.status_code == HTTPStatus.OK
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+def test_the_pdf_keeps_the_logo_and_signature_of_its_issue_day(completed, policies, tmp_path):
+    policies.certificate_logo.save("logo.png", ContentFile(png(120, 40)))
+    policies.certificate_signature.save("signature.png", ContentFile(png(90, 30)))
+    certificate = confirm_and_issue(completed)
+    # The director uploads a new logo later: the issued certificate does not change.
+    policies.certificate_logo.save("logo.png", ContentFile(png(300, 300)))
+    assert certificate.logo.name != policies.certificate_logo.name
+    fresh = services.certificate_pdf_render(certificate=certificate)
+    (tmp_path / "c.pdf").write_bytes(fresh)
+    images = subprocess.run(
+        ["pdfimages", "-list", str(tmp_path / "c.pdf")], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[2:]
+    sizes = sorted((int(line.split()[3]), int(line.split()[4])) for line in images)
+    assert sizes == [(90, 30), (120, 40)]
+
+
+def png(width: int, height: int) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (11, 79, 138)).save(out, "PNG")
+    return out.getvalue()
 
 
 def test_holder_downloads_with_a_sensible_file_name(client, certificate):
@@ -137,6 +188,7 @@ def test_holder_downloads_with_a_sensible_file_name(client, certificate):
     response = client.get(reverse("certificates:download", args=[certificate.code]))
     assert response.status_code == HTTPStatus.OK
     assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("attachment;")
     assert certificate.display_code in response["Content-Disposition"]
 
 
@@ -259,8 +311,15 @@ def test_reissue_after_a_name_correction_keeps_history(client, director, certifi
     assert new.get_absolute_url() in body
 
 
+def a_fresh_minute() -> None:
+    """The lookup limit counts per clock minute: do not start in its last seconds."""
+    if time.time() % 60 > 50:
+        time.sleep(61 - time.time() % 60)
+
+
 def test_verification_is_rate_limited_per_address(client, certificate, settings):
     settings.CERTIFICATE_VERIFY_RATE_PER_MINUTE = 3
+    a_fresh_minute()
     statuses = [verify(client, certificate.display_code).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     response = verify(client, certificate.display_code)
@@ -268,6 +327,20 @@ def test_verification_is_rate_limited_per_address(client, certificate, settings)
     assert response["Retry-After"] == "60"
     other = Client(REMOTE_ADDR="10.9.8.7")
     assert verify(other, certificate.display_code).status_code == HTTPStatus.OK
+
+
+def test_behind_one_proxy_each_client_has_its_own_lookup_budget(certificate, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.CERTIFICATE_VERIFY_RATE_PER_MINUTE = 2
+
+    def lookup(forwarded_for: str) -> int:
+        nginx = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=forwarded_for)
+        return verify(nginx, certificate.display_code).status_code
+
+    a_fresh_minute()
+    assert [lookup("203.0.113.5") for _ in range(3)] == [200, 200, 429]
+    assert lookup("198.51.100.1, 203.0.113.5") == 429  # a made-up header changes nothing
+    assert lookup("203.0.113.6") == 200  # another client, its own budget
 
 
 def test_transcript_totals_by_type_and_year(client, certificate, tmp_path):
@@ -309,8 +382,13 @@ def test_admin_finds_a_certificate_by_its_code(client, director, certificate):
 
 @pytest.mark.parametrize("count", [1, 20])
 def test_verification_and_transcript_query_budgets(
-    client, certificate, count, django_assert_max_num_queries
+    client, certificate, count, django_assert_max_num_queries, settings
 ):
+    # The lookup limit counts in the shared cache: Redis in production, no SQL at all.
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
     for _ in range(count - 1):
         Certificate.objects.create(
             **{
@@ -356,7 +434,6 @@ def test_a_certificate_the_director_revoked_is_not_issued_again(client, certific
 
 
 def test_the_admin_certificate_page_opens_and_links_the_pdf(client, director, certificate):
-    services.certificate_pdf(certificate=certificate)
     client.force_login(director)
     page = client.get(reverse("admin:certificates_certificate_change", args=[certificate.pk]))
     assert page.status_code == HTTPStatus.OK

@@ -151,6 +151,9 @@ def test_an_empty_variable_means_unset_so_production_mail_goes_through_smtp():
         ("LOG_FORMAT", "xml"),
         ("ACCOUNT_EMAIL_VERIFICATION", "required"),
         ("DEFAULT_FROM_EMAIL", "CE Institute"),
+        ("TASK_BACKEND", "celery"),
+        ("TASK_RETRY_BASE_SECONDS", "soon"),
+        ("AWS_S3_ADDRESSING_STYLE", "sideways"),
     ],
 )
 def test_a_value_the_site_cannot_use_stops_start_up_naming_the_variable(name, value):
@@ -159,3 +162,66 @@ def test_a_value_the_site_cannot_use_stops_start_up_naming_the_variable(name, va
     assert "ImproperlyConfigured" in result.stderr
     assert f"{name}: " in result.stderr
     assert value.split("://")[0] in result.stderr
+
+
+def settings_report(env: dict[str, str], expression: str) -> str:
+    """What `expression` is in a process started with the production values and `env`."""
+    code = (
+        "import django; django.setup()\n"
+        "from django.conf import settings\n"
+        "from django.core.files.storage import storages\n"
+        f"print({expression})\n"
+    )
+    base = {
+        k: v for k, v in os.environ.items() if k not in DOCUMENTED and not k.startswith("DJANGO_")
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={**base, **PRODUCTION_ENV, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+STORE = "{0}|{1.bucket_name}|{1.location}|{1.querystring_auth}|{1.default_acl}|{1.file_overwrite}"
+
+
+def test_object_storage_is_chosen_by_the_environment_and_private_files_stay_private():
+    aws = {
+        "AWS_STORAGE_BUCKET_NAME": "ce-media",
+        "AWS_S3_ENDPOINT_URL": "https://s3.example.com",
+        "AWS_S3_REGION_NAME": "eu-west-1",
+        "AWS_ACCESS_KEY_ID": "key",
+        "AWS_SECRET_ACCESS_KEY": "secret",
+    }
+    describe = (
+        f"'{STORE}'.format(type(storages['default']).__name__, storages['default']), "
+        f"'{STORE}'.format(type(storages['private']).__name__, storages['private'])"
+    )
+    public, private = settings_report(aws, describe).split()
+    assert public == "S3Storage|ce-media||False|None|False"  # readable media, stable names
+    assert private == "S3Storage|ce-media|private|True|private|False"  # signed links only
+    own = {**aws, "AWS_PRIVATE_STORAGE_BUCKET_NAME": "ce-private"}
+    assert settings_report(own, describe).split()[1].startswith("S3Storage|ce-private||True")
+    local = settings_report({}, "type(storages['private']).__name__")
+    assert local == "PrivateFileSystemStorage"
+
+
+def test_pages_may_load_images_and_media_from_the_object_store():
+    aws = {"AWS_STORAGE_BUCKET_NAME": "ce-media", "AWS_S3_ENDPOINT_URL": "https://s3.example.com"}
+    csp = "settings.SECURE_CSP['img-src'][-1], settings.SECURE_CSP['media-src'][-1]"
+    assert settings_report(aws, csp).split() == ["https://s3.example.com"] * 2
+    on_aws = settings_report({"AWS_STORAGE_BUCKET_NAME": "ce-media"}, csp)
+    assert on_aws.split() == ["https://*.amazonaws.com"] * 2
+
+
+def test_cache_url_puts_every_cache_and_the_sessions_in_redis():
+    report = settings_report(
+        {"CACHE_URL": "redis://127.0.0.1:6379/3"},
+        "settings.CACHES['default']['BACKEND'], settings.CACHES['pages']['BACKEND'], "
+        "settings.SESSION_ENGINE",
+    )
+    assert report == (
+        "django.core.cache.backends.redis.RedisCache django.core.cache.backends.redis.RedisCache "
+        "django.contrib.sessions.backends.cached_db"
+    )

@@ -6,10 +6,13 @@ from http import HTTPStatus
 import pytest
 from django.core import mail
 from django.db import connection
+from django.tasks import TaskResultStatus
 from django.test import Client
+from django_tasks_db.models import DBTaskResult
 
 from enrollment import orders
 from enrollment.models import Enrollment, Order, OrderStatus, StripeEvent
+from tests.background.conftest import run_worker
 from tests.stripe_fake import event, session_object, signed_post
 
 pytestmark = pytest.mark.django_db
@@ -40,6 +43,25 @@ def test_completed_session_pays_the_order_and_enrolls(
     assert [h.to_status for h in order.status_changes.all()] == ["pending", "paid"]
     assert order.status_changes.last().stripe_event_id.startswith("evt_")
     assert len(mail.outbox) == 1
+
+
+def test_with_the_mail_server_down_the_webhook_answers_at_once_and_the_receipt_waits(
+    client, order, database_tasks, smtp
+):
+    smtp.stop()
+    response = signed_post(client, completed(order))
+    assert response.status_code == HTTPStatus.OK
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    assert Enrollment.objects.get(order=order).is_active
+    receipt = DBTaskResult.objects.get(task_path="enrollment.notifications.order_confirmation_send")
+    assert receipt.status == TaskResultStatus.READY
+    assert receipt.args_kwargs["kwargs"] == {"order_id": order.pk}
+    run_worker()  # the mail server is still down: the receipt waits for its next try
+    receipt.refresh_from_db()
+    assert receipt.status == TaskResultStatus.READY
+    assert receipt.run_after > receipt.enqueued_at
+    assert smtp.messages == []
 
 
 @pytest.mark.parametrize(

@@ -98,7 +98,9 @@ def member(transactional_db):
     return user
 
 
-def test_the_site_starts_with_every_documented_setting_set_and_a_learner_signs_in(member, tmp_path):
+def test_the_site_starts_with_every_documented_setting_set_and_a_learner_signs_in(
+    member, tmp_path, s3
+):
     from tests.ops.servers import production_env
 
     test_env = production_env()
@@ -115,6 +117,12 @@ def test_the_site_starts_with_every_documented_setting_set_and_a_learner_signs_i
             "MEDIA_ROOT": str(tmp_path / "media"),
             "PRIVATE_MEDIA_ROOT": str(tmp_path / "private"),
             "MEDIA_ACCEL_REDIRECT_PREFIX": "/protected/",
+            "AWS_STORAGE_BUCKET_NAME": s3.bucket,
+            "AWS_PRIVATE_STORAGE_BUCKET_NAME": s3.private_bucket,
+            "AWS_S3_ENDPOINT_URL": s3.endpoint,
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_S3_CUSTOM_DOMAIN": "media.ce.example.com",
             "EMAIL_HOST": "127.0.0.1",
             "EMAIL_PORT": str(smtp.port),
             "EMAIL_HOST_USER": "mailer",

@@ -13,7 +13,6 @@ import brotli
 import pytest
 from django.conf import settings
 from django.core import mail
-from django.core.management import get_commands
 from django.test import RequestFactory
 
 from ops import errorreports
@@ -95,12 +94,11 @@ def test_the_handler_never_raises_into_the_request_even_when_reporting_breaks(re
 @contextlib.contextmanager
 def task_worker(env: dict[str, str]):
     """The task worker, when tasks do not run in the process that enqueues them."""
-    if settings.TASKS["default"]["BACKEND"].endswith("ImmediateBackend"):
+    if settings.TASK_BACKEND != "database":
         yield
         return
-    command = "worker" if "worker" in get_commands() else "db_worker"
     process = subprocess.Popen(
-        [sys.executable, "manage.py", command], cwd=ROOT, env=env,
+        [sys.executable, "manage.py", "worker"], cwd=ROOT, env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:

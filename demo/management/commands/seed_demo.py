@@ -5,7 +5,6 @@ The seed course's facts (title, price, credits, level, objectives, instructor) c
 """
 
 import io
-import os
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -561,7 +560,7 @@ class Command(BaseCommand):
         instructor, _ = Instructor.objects.update_or_create(
             slug=slug, defaults={**data, **disclosure}
         )
-        if not instructor.photo or not os.path.exists(instructor.photo.path):
+        if not instructor.photo or not instructor.photo.storage.exists(instructor.photo.name):
             initials = "".join(part[0] for part in data["name"].split() if part[0].isupper())[:2]
             instructor.photo.save(f"{slug}.png", ContentFile(_portrait_png(initials)))
         return instructor
