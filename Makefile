@@ -76,16 +76,20 @@ lock: | $(BIN)/python
 	@$(BIN)/python tests/lockcheck.py
 
 # The demo: DEBUG on, SQLite unless DATABASE_URL is set, no Stripe keys needed.
+# `make demo DEMO_BIND=127.0.0.1:8001` serves a second demo beside the first (give it its
+# own DATABASE_URL too, or both share db.sqlite3).
+DEMO_BIND ?= 127.0.0.1:8000
 demo: export DJANGO_DEBUG ?= true
+demo: export SITE_URL ?= http://$(DEMO_BIND)
 demo: system-packages-demo install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py collectstatic --noinput -v 0
 	$(BIN)/python manage.py seed_demo
-	@echo "Serving on http://127.0.0.1:8000 with the task worker beside it (Ctrl-C stops both)"
+	@echo "Serving on http://$(DEMO_BIND) with the task worker beside it (Ctrl-C stops both)"
 	@$(BIN)/python manage.py worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
-	$(BIN)/gunicorn -c config/gunicorn.conf.py --workers 2 --bind 127.0.0.1:8000
+	$(BIN)/gunicorn -c config/gunicorn.conf.py --workers 2 --bind $(DEMO_BIND)
 
 # The task worker in the foreground (emails, certificate PDFs, refunds), with the
 # environment it is given; production runs it as a service (deploy/, README "Production").
