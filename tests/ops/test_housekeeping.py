@@ -5,7 +5,9 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.core.files.base import ContentFile
 from django.core.management import call_command
+from django.tasks import TaskResultStatus
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from certificates.models import Certificate
 from courses.storage import private_storage
@@ -143,7 +145,52 @@ def test_the_nightly_command_runs_every_step(db, learner, course):
     age(stale, 3)
     out = io.StringIO()
     call_command("housekeeping", stdout=out)
-    for step in ("expire_pending_orders", "clearsessions", "delete_orphaned_files"):
+    steps = (
+        "expire_pending_orders",
+        "clearsessions",
+        "delete_orphaned_files",
+        "prune_db_task_results",
+    )
+    for step in steps:
         assert f"== {step}" in out.getvalue()
     stale.refresh_from_db()
     assert stale.status == OrderStatus.EXPIRED
+
+
+def task_row(status: str, days_ago: float | None, queue: str = "default") -> DBTaskResult:
+    finished = None if days_ago is None else timezone.now() - timedelta(days=days_ago)
+    return DBTaskResult.objects.create(
+        status=status, finished_at=finished, args_kwargs={"args": [], "kwargs": {}},
+        task_path="enrollment.notifications.order_confirmation_send", queue_name=queue,
+        backend_name="default", run_after=timezone.now(), exception_class_path="", traceback="",
+    )  # fmt: skip
+
+
+def test_finished_task_results_are_pruned_failed_ones_kept_longer(db, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    kept = [
+        task_row(TaskResultStatus.SUCCESSFUL, 2),
+        task_row(TaskResultStatus.FAILED, 30),  # still listed under Failed tasks
+        task_row(TaskResultStatus.READY, None),
+        task_row(TaskResultStatus.RUNNING, None),
+    ]
+    pruned = [
+        task_row(TaskResultStatus.SUCCESSFUL, 15),
+        task_row(TaskResultStatus.SUCCESSFUL, 15, queue="emails"),
+        task_row(TaskResultStatus.FAILED, 91),
+    ]
+    out = io.StringIO()
+    call_command("housekeeping", stdout=out)
+    assert "== prune_db_task_results" in out.getvalue()
+    left = set(DBTaskResult.objects.values_list("pk", flat=True))
+    assert left == {row.pk for row in kept}
+    assert not left & {row.pk for row in pruned}
+
+
+def test_with_tasks_run_in_process_there_is_no_queue_to_prune(db):
+    """TASK_BACKEND=immediate (the suite's default): the step says so and passes."""
+    task_row(TaskResultStatus.SUCCESSFUL, 100)
+    out = io.StringIO()
+    call_command("housekeeping", stdout=out)
+    assert "no database task queue (TASK_BACKEND): nothing to prune" in out.getvalue()
+    assert DBTaskResult.objects.count() == 1
