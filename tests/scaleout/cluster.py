@@ -105,10 +105,17 @@ class Service:
         )
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
+        self.send(sig)
+        self.wait()
+
+    def send(self, sig: int = signal.SIGTERM) -> None:
         if self.process.poll() is None:
             self.process.send_signal(sig)
+
+    def wait(self, timeout: float = 15) -> None:
+        if self.process.poll() is None:
             try:
-                self.process.wait(timeout=15)
+                self.process.wait(timeout=max(timeout, 0))
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
@@ -184,46 +191,45 @@ class Cluster:
         }
         return {**env, **extra}
 
-    def manage(self, *args: str, workdir: Path | None = None) -> str:
-        workdir = workdir or self.root / "ops"
-        result = subprocess.run(
-            [sys.executable, str(REPO / "manage.py"), *args],
-            cwd=workdir, env=self.env(workdir), capture_output=True, text=True, timeout=180,
-        )  # fmt: skip
-        if result.returncode:
-            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
-        return result.stdout
-
     # --- start and stop ---------------------------------------------------------------
 
     def start(self, *, static_from: Path) -> None:
+        """Each step waits only for what it needs: moto starts while the database is
+        created, one process migrates and seeds, the hosts, the worker and nginx start
+        side by side."""
         for directory in [self.root / "ops", self.root / "worker", *self.hosts.values()]:
             directory.mkdir(parents=True)
-        self._start_s3()
+        self._launch_s3()
         self._create_database()
-        self.manage("migrate", "--noinput", "-v", "0")
+        self._s3_ready()
         seeded = subprocess.run(
             [sys.executable, "-c", "import django; django.setup(); "
+             "from django.core.management import call_command; "
+             "call_command('migrate', '--noinput', verbosity=0); "
              "from tests.scaleout.seed import main; main()"],
             cwd=self.root / "ops", env=self.env(self.root / "ops"),
-            capture_output=True, text=True, timeout=180,
+            capture_output=True, text=True, timeout=300,
         )  # fmt: skip
         if seeded.returncode:
-            raise RuntimeError(f"seeding failed:\n{seeded.stderr}")
+            raise RuntimeError(f"migrating and seeding failed:\n{seeded.stderr}")
         self.facts = json.loads(seeded.stdout.strip().splitlines()[-1])
         for name, workdir in self.hosts.items():
             # collectstatic's output is part of each release; copy the suite's own.
             shutil.copytree(static_from, workdir / "static")
-            self._start_host(name, workdir)
+            self._launch_host(name, workdir)
         self.start_worker()
-        self._start_nginx()
+        self._launch_nginx()
+        for name in ("a", "b", "nginx"):
+            wait_for_port(self.ports[name], process=self.services[name].process)
 
-    def _start_s3(self) -> None:
+    def _launch_s3(self) -> None:
         self.services["s3"] = Service(
             "s3",
             [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(self.ports["s3"])],
             cwd=self.root, env={**os.environ, "HOME": str(self.root)}, log=self.root / "s3.log",
         )  # fmt: skip
+
+    def _s3_ready(self) -> None:
         wait_for_port(self.ports["s3"], process=self.services["s3"].process)
         self.s3().create_bucket(Bucket=BUCKET)
         # As the README tells operators: anyone may read public/, nothing else.
@@ -255,7 +261,7 @@ class Cluster:
         with self._postgres() as connection:
             connection.execute(f'CREATE DATABASE "{self.database}"')
 
-    def _start_host(self, name: str, workdir: Path) -> None:
+    def _launch_host(self, name: str, workdir: Path) -> None:
         port = self.ports[name]
         env = self.env(workdir, GUNICORN_BIND=f"127.0.0.1:{port}")
         self.services[name] = Service(
@@ -263,7 +269,6 @@ class Cluster:
             [str(BIN / "gunicorn"), "-c", str(REPO / "config" / "gunicorn.conf.py")],
             cwd=workdir, env=env, log=workdir / "gunicorn.log",
         )  # fmt: skip
-        wait_for_port(port, process=self.services[name].process)
 
     def start_worker(self) -> Service:
         self.workers_started += 1
@@ -277,17 +282,25 @@ class Cluster:
         self.services["worker"] = worker
         return worker
 
-    def _start_nginx(self) -> None:
+    def _launch_nginx(self) -> None:
         self.start_nginx(
             "nginx",
             port=self.ports["nginx"],
             upstreams=[self.ports[name] for name in self.hosts],
             media_root=self.root / "nginx" / "unused-media",
             private_root=self.root / "nginx" / "unused-private",
+            wait=False,
         )
 
     def start_nginx(
-        self, name: str, *, port: int, upstreams: list[int], media_root: Path, private_root: Path
+        self,
+        name: str,
+        *,
+        port: int,
+        upstreams: list[int],
+        media_root: Path,
+        private_root: Path,
+        wait: bool = True,
     ) -> None:
         root = self.root / name
         (root / "logs").mkdir(parents=True)
@@ -331,7 +344,8 @@ http {{
             name, [NGINX, "-c", str(root / "nginx.conf"), "-p", str(root)],
             cwd=root, env=os.environ.copy(), log=root / "logs" / "stderr.log",
         )  # fmt: skip
-        wait_for_port(port, process=self.services[name].process)
+        if wait:
+            wait_for_port(port, process=self.services[name].process)
 
     def start_local_disk_site(self) -> str:
         """One more host, on local disk as a one-host deploy runs (no object storage,
@@ -351,7 +365,6 @@ http {{
             [str(BIN / "gunicorn"), "-c", str(REPO / "config" / "gunicorn.conf.py")],
             cwd=workdir, env=env, log=workdir / "gunicorn.log",
         )  # fmt: skip
-        wait_for_port(port, process=self.services["local"].process)
         self.start_nginx(
             "nginx-local",
             port=proxy,
@@ -359,12 +372,20 @@ http {{
             media_root=workdir / "media",
             private_root=workdir / "private_media",
         )
+        wait_for_port(port, process=self.services["local"].process)
         return f"http://127.0.0.1:{proxy}"
 
     def stop(self) -> None:
-        for name in ("nginx", "nginx-local", "local", "worker", "a", "b", "s3"):
-            if name in self.services:
-                self.services[name].stop()
+        # Every process is told at once, then waited for: their shutdowns overlap. A few
+        # seconds is plenty for idle servers; past that, tearing down is not under test.
+        running = [self.services[name] for name in
+                   ("nginx", "nginx-local", "local", "worker", "a", "b", "s3")
+                   if name in self.services]  # fmt: skip
+        for service in running:
+            service.send()
+        deadline = time.monotonic() + 5
+        for service in running:
+            service.wait(timeout=deadline - time.monotonic())
         with self._postgres() as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
         store = redis.Redis(host="127.0.0.1", port=6379)

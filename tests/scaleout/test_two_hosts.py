@@ -327,7 +327,18 @@ def test_a_worker_killed_mid_task_runs_it_again_and_the_email_is_sent_exactly_on
     cluster.wait_for(
         lambda: smtp.to(cluster.facts["forgetful"]), timeout=30, what="the email, sent again"
     )
-    time.sleep(2)  # time enough for a duplicate to show up
+    # Every email task finished: no run is left that could send a duplicate.
+    cluster.wait_for(
+        lambda: (
+            not sql(
+                cluster,
+                "SELECT 1 FROM django_tasks_database_dbtaskresult "
+                "WHERE task_path = 'background.mail.email_send' AND finished_at IS NULL",
+            )
+        ),
+        timeout=30,
+        what="the email task to finish",
+    )
     [email] = smtp.to(cluster.facts["forgetful"])
     assert "Password Reset" in email["Subject"]
     assert "running it again (attempt 2 of" in worker_log(cluster)
