@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from config.client import client_address
+
 from .logformat import request_id_var
 
 logger = logging.getLogger("ce.request")
@@ -28,15 +30,6 @@ def loggable_path(request: HttpRequest) -> str:
     path = SECRET_IN_PATH.sub(r"\1[redacted]", request.path)
     query = request.META.get("QUERY_STRING", "")
     return (f"{path}?{query}" if query else path)[:500]
-
-
-def client_address(request: HttpRequest) -> str:
-    """The one place this app asks who the client is (see config.client when present)."""
-    try:
-        from config.client import client_address as shared
-    except ImportError:  # the shared helper (TRUSTED_PROXY_COUNT) is not installed yet
-        return request.META.get("REMOTE_ADDR", "")
-    return shared(request)
 
 
 def request_id_for(request: HttpRequest) -> str:
