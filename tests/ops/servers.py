@@ -22,9 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def production_env(**overrides: str) -> dict[str, str]:
     """The machine's environment without any site setting, plus the test's production
     values (tests/testenv.py) pointed at this run's test database, plus overrides."""
-    ours = {line.split("=", 1)[0] for line in documented_lines()} | set(TEST_ENV)
-    # DJANGO_ALLOW_ASYNC_UNSAFE (set for the browser tests) and the like never leak out.
-    base = {k: v for k, v in os.environ.items() if k not in ours and not k.startswith("DJANGO_")}
+    base = machine_env()
     database = settings.DATABASES["default"]
     env = {
         **base,
@@ -38,6 +36,13 @@ def production_env(**overrides: str) -> dict[str, str]:
     }
     env.update(overrides)
     return env
+
+
+def machine_env() -> dict[str, str]:
+    """This machine's environment (PATH, HOME, proxies, pyenv) without any site setting."""
+    ours = {line.split("=", 1)[0] for line in documented_lines()} | set(TEST_ENV)
+    # DJANGO_ALLOW_ASYNC_UNSAFE (set for the browser tests) and the like never leak out.
+    return {k: v for k, v in os.environ.items() if k not in ours and not k.startswith("DJANGO_")}
 
 
 def database_url(name: str, *, port: int | None = None) -> str:
