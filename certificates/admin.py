@@ -113,10 +113,14 @@ class CertificateAdmin(admin.ModelAdmin):
     actions = ["revoke", "reinstate", "reissue"]
     inlines = [CertificateHistoryInline]
     # The stored PDF has no public URL: the admin links to the access-checked download.
+    # The code shows as boards type it (7K3M-Q9XD-…), in place of the stored form.
     exclude = ["pdf", "course_facts"]
     readonly_fields = [
-        f.name for f in Certificate._meta.fields if f.name not in {"pdf", "course_facts"}
+        "display_code" if f.name == "code" else f.name
+        for f in Certificate._meta.fields
+        if f.name not in {"id", "pdf", "course_facts"}
     ] + ["pdf_link"]
+    fields = readonly_fields
     change_list_template = "admin/certificates/certificate/change_list.html"
     change_form_template = "admin/certificates/certificate/change_form.html"
 
@@ -127,8 +131,12 @@ class CertificateAdmin(admin.ModelAdmin):
 
     @admin.display(description="PDF")
     def pdf_link(self, obj: Certificate) -> str:
-        url = reverse("certificates:download", args=[obj.code])
+        url = reverse("certificates:download", args=[obj.display_code])
         return format_html('<a href="{}">Download the certificate</a>', url)
+
+    @admin.display(description="certificate code", ordering="code")
+    def display_code(self, obj: Certificate) -> str:
+        return obj.display_code
 
     @admin.display(description="credit")
     def credit_line(self, obj: Certificate) -> str:

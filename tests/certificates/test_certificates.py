@@ -437,7 +437,20 @@ def test_the_admin_certificate_page_opens_and_links_the_pdf(client, director, ce
     client.force_login(director)
     page = client.get(reverse("admin:certificates_certificate_change", args=[certificate.pk]))
     assert page.status_code == HTTPStatus.OK
-    assert reverse("certificates:download", args=[certificate.code]).encode() in page.content
+    url = reverse("certificates:download", args=[certificate.display_code])
+    assert url.encode() in page.content
+    assert client.get(url).status_code == HTTPStatus.OK
+
+
+def test_admin_shows_the_code_as_boards_type_it(client, director, certificate):
+    client.force_login(director)
+    listing = client.get(reverse("admin:certificates_certificate_changelist")).content.decode()
+    page = client.get(reverse("admin:certificates_certificate_change", args=[certificate.pk]))
+    body = page.content.decode()
+    for html in (listing, body):
+        assert certificate.display_code in html
+        assert certificate.code not in html  # never the stored form without its dashes
+    assert "Certificate code" in body
 
 
 def test_roster_refuses_a_backwards_date_range(client, director, certificate):

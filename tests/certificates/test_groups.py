@@ -1,9 +1,10 @@
 """The ready-made groups: each reaches its own pages and not the others'."""
 
+import importlib
 from http import HTTPStatus
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
 from tests.factories import UserFactory
@@ -31,6 +32,24 @@ PAGES = {
         reverse("admin:testing_question_changelist"),
     ],
 }
+
+
+READY_MADE = importlib.import_module("certificates.migrations.0003_ready_made_groups")
+
+
+@pytest.fixture(autouse=True)
+def ready_made_groups(db):
+    """The groups as the migration makes them. A transactional test that ran earlier
+    flushed every table, migration data included (the flush recreates permissions, not
+    groups): then they are made again from the migration's own lists, so these tests
+    pass in any order."""
+    for name, wanted in READY_MADE.GROUPS.items():
+        group, created = Group.objects.get_or_create(name=name)
+        if created:
+            group.permissions.set(
+                Permission.objects.get(content_type__app_label=app, codename=codename)
+                for app, codename in wanted
+            )
 
 
 def member_of(name: str):

@@ -121,8 +121,8 @@ def test_learner_downloads_the_certificate_and_a_board_verifies_it(
     assert_accessible(page)
 
 
-def test_director_corrects_a_name_revokes_and_exports_the_roster(
-    page, server, demo_data, fake_stripe, settings
+def test_director_corrects_a_name_revokes_reinstates_and_exports_the_roster(
+    page, browser, server, demo_data, fake_stripe, settings
 ):
     settings.SITE_URL = server
     order = completed_learner(fake_stripe)
@@ -149,17 +149,62 @@ def test_director_corrects_a_name_revokes_and_exports_the_roster(
     assert new.holder_name == "Lee A. Learner"
     assert new.ce_credits == certificate.ce_credits
 
+    # Revoke it with a public reason; the internal note names the order.
     page.goto("/admin/certificates/certificate/")
     page.get_by_role("checkbox", name=re.compile("Select this object")).first.check()
     page.get_by_role("combobox", name="Action").select_option("revoke")
     page.get_by_role("button", name="Run").click()
     page.get_by_label("Reason shown on the verification page").select_option("issued_in_error")
-    page.get_by_label("Internal note (never shown publicly)").fill("Wrong learner")
+    internal = f"Wrong learner, see order {order.number}"
+    page.get_by_label("Internal note (never shown publicly)").fill(internal)
     assert_accessible(page)
     page.get_by_role("button", name="Confirm").click()
-    expect(page.get_by_text(re.compile(r": revoked\."))).to_be_visible()
+    expect(page.get_by_text(f"{new.display_code}: revoked.")).to_be_visible()
+
+    # A board sees the status, the date and the public reason, and nothing private.
+    board = browser.new_context(base_url=server)
+    board_page = board.new_page()
+    board_page.goto(new.get_absolute_url())
+    main = board_page.locator("main")
+    expect(board_page.locator(".verdict")).to_have_text("REVOKED")
+    new.refresh_from_db()
+    revoked_on = f"{new.revoked_at:%B} {new.revoked_at.day}, {new.revoked_at.year}"
+    expect(main).to_contain_text(f"Revoked on {revoked_on}. Reason: Issued in error.")
+    for private in (order.number, "Wrong learner", "Refund", "refund"):
+        expect(main).not_to_contain_text(private)
+    public = board_page.request.get(f"/verify/{new.display_code}.json").text()
+    assert '"revocation_reason": "Issued in error"' in public
+    assert order.number not in public
+    assert "Wrong learner" not in public
+    assert_accessible(board_page)
+    screenshot(board_page, "verify-revoked-by-director")
+
+    # The director reinstates it, with a reason; the board sees it valid again.
+    page.goto("/admin/certificates/certificate/?status__exact=revoked")
+    page.get_by_role("checkbox", name=re.compile("Select this object")).first.check()
+    page.get_by_role("combobox", name="Action").select_option("reinstate")
+    page.get_by_role("button", name="Run").click()
+    page.get_by_label("Why (kept in the certificate's history)").fill(
+        "Right learner after all: checked the license with the board"
+    )
+    assert_accessible(page)
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_text(f"{new.display_code}: reinstated (valid again).")).to_be_visible()
+    board_page.reload()
+    expect(board_page.locator(".verdict")).to_have_text("VALID")
+    expect(board_page.locator("main")).not_to_contain_text("Revoked on")
+    board.close()
+
+    # Its history shows both steps, who took them and why.
     page.goto(f"/admin/certificates/certificate/{new.pk}/change/")
-    expect(page.locator("#status_changes-1").get_by_text("Wrong learner")).to_be_visible()
+    history = page.locator("#status_changes-group")
+    expect(history.locator("#status_changes-1")).to_contain_text(internal)
+    expect(history.locator("#status_changes-1")).to_contain_text("Issued in error")
+    expect(history.locator("#status_changes-2")).to_contain_text("checked the license")
+    expect(history.locator("#status_changes-2")).to_contain_text("director@example.com")
+    assert [(c.from_status, c.to_status) for c in new.status_changes.all()] == [
+        ("", "valid"), ("valid", "revoked"), ("revoked", "valid"),
+    ]  # fmt: skip
     assert_accessible(page)
     screenshot(page, "admin-certificate-history")
 
@@ -171,3 +216,77 @@ def test_director_corrects_a_name_revokes_and_exports_the_roster(
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Download roster (CSV)").click()
     assert download_info.value.suggested_filename.startswith("roster-all-courses-")
+
+
+def test_a_learner_gives_a_license_and_jurisdiction_or_says_they_hold_none(
+    page, server, demo_data, fake_stripe, settings, tmp_path
+):
+    """The confirmation before the first certificate: no button until the license and
+    its jurisdiction are given, or the learner states they hold none; the jurisdiction
+    is chosen from a list and shown by name; "no license" prints as such."""
+    settings.SITE_URL = server
+    User.objects.filter(email="learner@example.com").update(
+        license_number="", license_jurisdiction=""
+    )
+    completed_learner(fake_stripe)
+    page.goto(f"/accounts/login/?next=/learn/{SEED_SLUG}/certificate/")
+    page.get_by_label("Email").fill("learner@example.com")
+    page.get_by_label("Password").fill("demo-learner-pass")
+    page.get_by_role("button", name="Sign In").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Confirm what your certificate will say"
+    )
+    expect(page.get_by_role("alert")).to_contain_text(
+        "your license number and its state or province (or that you hold no license)"
+    )
+    expect(page.get_by_role("button", name="Issue my certificate")).to_have_count(0)
+    assert_accessible(page)
+    screenshot(page, "certificate-confirm-license-missing")
+
+    # A number alone is refused; with its state it shows by name.
+    page.get_by_role("link", name="Complete your certificate details").click()
+    page.get_by_label("License number").fill("LPC 7781")
+    page.get_by_role("button", name="Save certificate details").click()
+    expect(page.get_by_text("Choose the state or province of the license.")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Licensing jurisdiction").select_option("TX")
+    page.get_by_role("button", name="Save certificate details").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Confirm what your certificate will say"
+    )
+    facts = page.locator(".confirm-facts")
+    expect(facts).to_contain_text("LPC 7781")
+    expect(facts).to_contain_text("Texas")
+    expect(page.get_by_role("button", name="Issue my certificate")).to_be_visible()
+
+    # The learner holds no license after all: the page and the certificate say so.
+    page.get_by_role("link", name="Change these details").click()
+    page.get_by_label("I do not hold a license").check()
+    page.get_by_role("button", name="Save certificate details").click()
+    expect(page.get_by_text("You ticked that you hold no license")).to_be_visible()
+    page.get_by_label("License number").fill("")
+    page.get_by_label("Licensing jurisdiction").select_option("")
+    page.get_by_role("button", name="Save certificate details").click()
+    facts = page.locator(".confirm-facts")
+    expect(facts).to_contain_text("None stated (you told us you hold no license)")
+    expect(facts).not_to_contain_text("LPC 7781")
+    assert_accessible(page)
+    screenshot(page, "certificate-confirm-no-license")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert_accessible(page)
+    screenshot(page, "certificate-confirm-no-license-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_label("These details are correct; print them on my certificate.").check()
+    page.get_by_role("button", name="Issue my certificate").click()
+    expect(page.get_by_text("Your certificate was issued.")).to_be_visible()
+
+    certificate = Certificate.objects.get(status="valid")
+    assert (certificate.no_license, certificate.license_number) == (True, "")
+    assert certificate.holder_confirmed_at is not None
+    pdf = tmp_path / "certificate.pdf"
+    pdf.write_bytes(certificate_services.certificate_pdf(certificate=certificate))
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "License: none stated by the participant" in " ".join(text.split())
+    page.goto(certificate.get_absolute_url())
+    expect(page.locator(".verify-facts")).to_contain_text("None stated by the participant")
