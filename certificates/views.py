@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from config.client import client_address
 from enrollment.media import serve_private_file
@@ -91,7 +91,7 @@ def course_certificate(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def certificate_download(request: HttpRequest, code: str) -> HttpResponse:
     """The PDF, to its holder while valid; to staff only with `download_any_certificate`
     (403 without it); 404 to anyone else, so a code reveals nothing to learners."""
@@ -138,7 +138,7 @@ def _noindex(response: HttpResponse) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def verify_form(request: HttpRequest) -> HttpResponse:
     typed = request.GET.get("code", "").strip()
     if typed:
@@ -146,11 +146,13 @@ def verify_form(request: HttpRequest) -> HttpResponse:
         if normalized is None:
             return _noindex(render(request, "certificates/not_found.html", status=404))
         return redirect("certificates:verify", code=codes.display(normalized))
-    return _noindex(render(request, "certificates/verify_form.html"))
+    # The empty form is the one page a board searching for "verify certificate" should
+    # find, so it is indexable; every certificate page stays noindex.
+    return render(request, "certificates/verify_form.html")
 
 
 @never_cache
-@require_GET
+@require_safe
 def verify(request: HttpRequest, code: str) -> HttpResponse:
     """The public page a licensing board opens: VALID, REVOKED or REISSUED, and the facts."""
     limited = _rate_limited(request)
@@ -169,7 +171,7 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 def verify_json(request: HttpRequest, code: str) -> HttpResponse:
     limited = _rate_limited(request)
     if limited:
@@ -196,7 +198,7 @@ def _transcript(user) -> tuple[list[Certificate], dict, dict]:
 
 
 @login_required
-@require_GET
+@require_safe
 def transcript(request: HttpRequest) -> HttpResponse:
     certificates, by_type, by_year = _transcript(request.user)
     return render(
@@ -207,7 +209,7 @@ def transcript(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def transcript_csv(request: HttpRequest) -> HttpResponse:
     certificates, _, _ = _transcript(request.user)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -226,7 +228,7 @@ def transcript_csv(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def transcript_pdf(request: HttpRequest) -> HttpResponse:
     certificates, by_type, by_year = _transcript(request.user)
     html = render(

@@ -7,7 +7,7 @@ signed-out get the sign-in page, everyone else a 404 that reveals nothing.
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from courses.models import AudioTrack, Course, Section, Video
 
@@ -39,7 +39,7 @@ def _done_ids(enrollment: Enrollment | None) -> set[int]:
 
 
 @login_required
-@require_GET
+@require_safe
 def course_home(request: HttpRequest, slug: str) -> HttpResponse:
     course, enrollment = _access(request, slug)
     sections = list(course.sections.all())
@@ -80,7 +80,7 @@ def course_home(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def section_view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     course, enrollment = _access(request, slug)
     sections = list(course.sections.all())
@@ -121,7 +121,7 @@ def section_done(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def video_view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     course, enrollment = _access(request, slug)
     video = get_object_or_404(Video, pk=pk, course=course)

@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from courses.credits import credit_for_learner
 from courses.models import Course, ProgramPolicies
@@ -50,7 +50,7 @@ def checkout(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def checkout_success(request: HttpRequest) -> HttpResponse:
     """Stripe sends the learner here; fulfil now rather than wait for the webhook."""
     session_id = request.GET.get("session_id", "")
@@ -69,7 +69,7 @@ def checkout_success(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def checkout_cancel(request: HttpRequest, number: str) -> HttpResponse:
     order = get_object_or_404(Order, number=number, user=request.user)
     messages.info(request, "Payment cancelled. You have not been charged.")
@@ -97,21 +97,21 @@ def demo_checkout(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def my_courses(request: HttpRequest) -> HttpResponse:
     enrollments = Enrollment.objects.active_for(request.user).with_progress()
     return render(request, "enrollment/my_courses.html", {"enrollments": enrollments})
 
 
 @login_required
-@require_GET
+@require_safe
 def order_list(request: HttpRequest) -> HttpResponse:
     orders = Order.objects.for_user(request.user).exclude(status=OrderStatus.PENDING)
     return render(request, "enrollment/order_list.html", {"orders": orders})
 
 
 @login_required
-@require_GET
+@require_safe
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     """The receipt, printable, with the refund request form and its status."""
     order = get_object_or_404(

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from enrollment.models import Enrollment
 
@@ -33,7 +33,7 @@ def _posted_answers(request: HttpRequest) -> dict[int, str]:
 
 
 @login_required
-@require_GET
+@require_safe
 def test_home(request: HttpRequest, slug: str) -> HttpResponse:
     enrollment = _enrollment(request, slug)
     return render(
@@ -63,7 +63,7 @@ def attempt_start(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def attempt_view(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     enrollment = _enrollment(request, slug)
     attempt = get_object_or_404(Attempt, enrollment=enrollment, number=number)
