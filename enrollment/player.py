@@ -50,13 +50,14 @@ def course_home(request: HttpRequest, slug: str) -> HttpResponse:
     if resume is None:
         resume = next((s for s in sections if s.pk not in done), sections[0] if sections else None)
     checklist = []
+    studied = bool(sections) and len(done) >= len(sections)
     if enrollment is not None:
         checklist = completion_steps(enrollment)
         checklist.insert(
             0,
             Step(
                 label="Study the course material",
-                done=bool(sections) and len(done) >= len(sections),
+                done=studied,
                 detail=f"{len(done)} of {len(sections)} sections completed",
                 order=10,
             ),
@@ -75,7 +76,18 @@ def course_home(request: HttpRequest, slug: str) -> HttpResponse:
             "videos": course.videos.all(),
             "test_unlocked": enrollment is not None
             and progress.post_test_unlocked(enrollment=enrollment),
+            "next_step": _next_step(checklist) if studied else None,
         },
+    )
+
+
+def _next_step(checklist: list[Step]) -> Step | None:
+    """Once the material is studied, the main button leads on: to the first step still to
+    do that can be opened (post-test, evaluation, certificate), or, all done, to the last
+    step's page (the certificate)."""
+    open_steps = [step for step in checklist if step.url]
+    return next(
+        (step for step in open_steps if not step.done), open_steps[-1] if open_steps else None
     )
 
 
