@@ -7,7 +7,6 @@ from courses.models import Section
 from demo.journeys import journey_evaluate, journey_pass
 from enrollment import progress
 from tests.certificates.conftest import confirm_and_issue
-from tests.testing.conftest import bank, evaluation_items, ready  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +22,7 @@ def test_course_home_leads_from_the_last_section_to_the_certificate(
     client,
     ready,
     evaluation_items,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     section = Section.objects.create(course=ready.course, order=1, title="Resistance", body="B")
     client.force_login(ready.user)
