@@ -7,13 +7,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from config.client import client_address
+from enrollment.access import access_ended_check
 from enrollment.media import serve_private_file
 from enrollment.models import Enrollment
 from testing.question_csv import safe_cell
@@ -38,11 +39,15 @@ class ConfirmForm(forms.Form):
 def course_certificate(request: HttpRequest, slug: str) -> HttpResponse:
     """The learner's certificate for a course; before the first one is issued, the
     exact details it will print and the confirmation that issues it (POST)."""
-    enrollment = get_object_or_404(
-        Enrollment.objects.active().select_related("course", "user"),
-        user=request.user,
-        course__slug=slug,
+    enrollment = (
+        Enrollment.objects.active()
+        .select_related("course", "user")
+        .filter(user=request.user, course__slug=slug)
+        .first()
     )
+    if enrollment is None:
+        access_ended_check(request.user, {"course__slug": slug})
+        raise Http404
     certificate = enrollment.certificates.filter(status=Certificate.Status.VALID).first()
     if certificate is not None:
         return render(

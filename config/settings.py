@@ -147,6 +147,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     # Content history (django-simple-history) records which staff user made each change.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # A refunded learner opening an old course link sees why, not a bare 404.
+    "enrollment.access.AccessEndedMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

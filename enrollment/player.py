@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from courses.models import AudioTrack, Course, Section, Video
 
 from . import progress
+from .access import access_ended_check
 from .hooks import Step, completion_steps
 from .media import serve_private_file
 from .models import Enrollment, SectionProgress
@@ -26,6 +27,7 @@ def _access(request: HttpRequest, slug: str) -> tuple[Course, Enrollment | None]
         .first()
     )
     if enrollment is None and not request.user.is_staff:
+        access_ended_check(request.user, {"course": course})
         raise Http404
     return course, enrollment
 

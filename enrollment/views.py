@@ -152,7 +152,23 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 @require_POST
 def refund_request(request: HttpRequest, number: str) -> HttpResponse:
+    """The receipt's form lands on a confirmation page first, saying what a refund ends;
+    only its "Yes" (confirmed=yes) asks for the refund."""
     order = get_object_or_404(Order, number=number, user=request.user)
+    if request.POST.get("confirmed") != "yes":
+        reason = request.POST.get("reason", "").strip()[:2000]
+        if not reason:
+            messages.error(request, "Please tell us briefly why you want a refund.")
+            return redirect(order)
+        return render(
+            request,
+            "enrollment/refund_confirm.html",
+            {
+                "order": order,
+                "reason": reason,
+                "at_once": settings.REFUND_REQUESTS_AUTO_APPROVE,
+            },
+        )
     try:
         requested = refunds.refund_request_create(
             order=order, user=request.user, reason=request.POST.get("reason", "")[:2000]

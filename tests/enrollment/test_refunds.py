@@ -27,9 +27,31 @@ def revocations():
 
 
 def ask_refund(client, order, reason="The course was not what I needed."):
+    """The receipt's form, then "Yes" on the confirmation page."""
     return client.post(
-        reverse("enrollment:refund_request", args=[order.number]), {"reason": reason}, follow=True
+        reverse("enrollment:refund_request", args=[order.number]),
+        {"reason": reason, "confirmed": "yes"},
+        follow=True,
     )
+
+
+def test_refund_form_asks_for_confirmation_first_and_changes_nothing(
+    client, paid_order, fake_stripe
+):
+    client.force_login(paid_order.user)
+    response = client.post(
+        reverse("enrollment:refund_request", args=[paid_order.number]),
+        {"reason": "Not for me <b>really</b>"},
+    )
+    assert response.status_code == HTTPStatus.OK
+    text = response.content.decode()
+    assert "access to the course, its material and its post-test ends" in text
+    assert "Certificate of Completion for it, if you have one, is revoked" in text
+    assert 'name="confirmed" value="yes"' in text
+    assert "Not for me &lt;b&gt;really&lt;/b&gt;" in text
+    assert not RefundRequest.objects.exists()
+    assert not Refund.objects.exists()
+    assert not fake_stripe.refunds
 
 
 def test_learner_asks_and_gets_a_full_refund_that_revokes_access(
