@@ -302,6 +302,8 @@ TIME_ZONE = env("DJANGO_TIME_ZONE", "America/Los_Angeles")
 if TIME_ZONE not in zoneinfo.available_timezones():
     invalid("DJANGO_TIME_ZONE", f"{TIME_ZONE!r} is not a time zone name (e.g. America/New_York)")
 USE_I18N = True
+# The site's wording for allauth's pages ("Sign in", not "Sign In"): locale/en.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "/static/"
