@@ -29,3 +29,23 @@ def test_compiled_wording_matches_the_po_file():
     with translation.override("en-us"):
         for msgid, msgstr in pairs:
             assert translation.gettext(msgid) == msgstr
+
+
+def test_a_failed_form_opens_with_a_focused_error_summary(client, learner):
+    response = client.post(
+        reverse("account_login"), {"login": learner.email, "password": "not the password"}
+    )
+    html = response.content.decode()
+    start = html.index('class="error-summary"')
+    summary = html[start : html.index("</div>", start)]
+    assert "data-focus-summary" in summary
+    assert "not correct" in summary
+    assert "js/focus-summary" in html
+
+
+def test_field_errors_in_the_summary_link_to_their_fields(client):
+    response = client.post(reverse("account_signup"), {"email": "not-an-email"})
+    html = response.content.decode()
+    start = html.index('class="error-summary"')
+    summary = html[start : html.index("</div>", start)]
+    assert 'href="#id_email"' in summary
