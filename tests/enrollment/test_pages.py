@@ -136,3 +136,18 @@ def test_receipt_and_order_email_print_the_credit_as_one_line(client, paid_order
     assert "Credit: 8 CE credits (APA)" in message.body
     assert "8 CE credits (APA)" in message.alternatives[0][0]
     assert "8:" not in message.alternatives[0][0]
+
+
+def test_order_and_refund_admin_pages_show_money_in_dollars(
+    client, director, paid_order, fake_stripe
+):
+    refunds.order_refund(order=paid_order, reason="x", actor="director", amount_cents=150)
+    client.force_login(director)
+    page = client.get(reverse("admin:enrollment_order_change", args=[paid_order.pk])).content
+    assert b"$49.00" in page
+    assert b"$1.50" in page
+    assert b"cents" not in page.lower()
+    refund = paid_order.refunds.get()
+    page = client.get(reverse("admin:enrollment_refund_change", args=[refund.pk])).content
+    assert b"$1.50" in page
+    assert b"(cents)" not in page

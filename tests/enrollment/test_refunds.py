@@ -301,3 +301,13 @@ def test_admin_refund_larger_than_what_remains_keeps_the_form_with_an_error(
     assert b"has $49.00 left to refund" in response.content
     assert b"Too much" in response.content
     assert not Refund.objects.exists()
+
+
+def test_director_refunds_one_cent_from_the_order_page(client, director, paid_order, fake_stripe):
+    client.force_login(director)
+    page = client.get(reverse("admin:enrollment_order_change", args=[paid_order.pk]))
+    refund_url = reverse("admin:enrollment_order_refund", args=[paid_order.pk])
+    assert refund_url.encode() in page.content  # the Refund button on the order's page
+    response = client.post(refund_url, {"confirm": "yes", "reason": "Goodwill", "amount": "0.01"})
+    assert response.status_code == HTTPStatus.FOUND
+    assert Refund.objects.get().amount_cents == 1
