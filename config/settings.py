@@ -131,6 +131,10 @@ INSTALLED_APPS = [
     "certificates",
     "demo",
     "ops",
+    # Deletes a course file from storage once a replaced or deleted one's change commits;
+    # only for models marked @cleanup.select (course audio and video), never for records
+    # kept for audits (certificates, instructor documents). Last, as its docs ask.
+    "django_cleanup.apps.CleanupSelectedConfig",
 ]
 
 MIDDLEWARE = [

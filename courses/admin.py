@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models
 from django.db.models import Count, QuerySet
@@ -17,6 +17,7 @@ from django.utils.html import format_html, format_html_join
 from accounts.choices import JURISDICTION_GROUPS, Profession
 from records.admin import ContentHistoryAdmin, LabelledStackedInline, LabelledTabularInline
 
+from . import media_checks
 from .history import course_as_of, course_content_changes, course_history_starts
 from .models import (
     ApprovingBody,
@@ -167,8 +168,34 @@ class SectionInline(LabelledStackedInline):
     ordering = ["order", "pk"]
 
 
+class MediaCheckedForm(forms.ModelForm):
+    """Runs each new upload's content check (courses.media_checks), named by field."""
+
+    checks: dict = {}
+
+    def clean(self):
+        data = super().clean()
+        for name, check in self.checks.items():
+            upload = data.get(name)
+            if isinstance(upload, UploadedFile):
+                try:
+                    check(upload)
+                except ValidationError as error:
+                    self.add_error(name, error)
+        return data
+
+
+class AudioTrackForm(MediaCheckedForm):
+    checks = {"file": media_checks.audio_check}
+
+
+class VideoForm(MediaCheckedForm):
+    checks = {"file": media_checks.video_check, "captions": media_checks.captions_check}
+
+
 class AudioTrackInline(LabelledStackedInline):
     model = AudioTrack
+    form = AudioTrackForm
     extra = 0
     fields = ["order", "title", "section", "file", "duration_seconds", "transcript"]
     readonly_fields = ["duration_seconds"]
@@ -183,6 +210,7 @@ class AudioTrackInline(LabelledStackedInline):
 
 class VideoInline(LabelledStackedInline):
     model = Video
+    form = VideoForm
     extra = 0
     fields = ["order", "title", "file", "poster", "captions", "captions_language", "transcript"]
     formfield_overrides = PRIVATE_FILE_WIDGETS
@@ -322,13 +350,24 @@ class CourseAdmin(ContentHistoryAdmin):
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
+            response = super().changeform_view(request, object_id, form_url, extra_context)
         except CoursePublishRefused as refusal:
             # Show the same form again, the failed rules on its status field.
             for upload in request.FILES.values():
                 upload.seek(0)
             request.publish_blockers = refusal.blockers
             return super().changeform_view(request, object_id, form_url, extra_context)
+        if request.method == "POST" and request.FILES and response.status_code == 200:
+            # The form came back with errors. A browser never refills a file input, so the
+            # files chosen are gone from the page: say which, before the director saves.
+            names = ", ".join(sorted({f"“{upload.name}”" for upload in request.FILES.values()}))
+            self.message_user(
+                request,
+                f"Nothing was saved, and the files you chose were not uploaded: {names}. "
+                "Correct the errors below, then choose the files again before saving.",
+                messages.WARNING,
+            )
+        return response
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
