@@ -2,6 +2,8 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected as admin_delete_selected
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models
@@ -253,7 +255,7 @@ class CourseAdmin(ContentHistoryAdmin):
         AudioTrackInline,
         VideoInline,
     ]
-    actions = ["publish_courses", "unpublish_courses"]
+    actions = ["publish_courses", "unpublish_courses", "delete_selected"]
     date_hierarchy = "created_at"
     list_per_page = 50
     show_full_result_count = False
@@ -390,6 +392,44 @@ class CourseAdmin(ContentHistoryAdmin):
                 published += 1
         if published:
             self.message_user(request, f"{published} course(s) published.", messages.SUCCESS)
+
+    def delete_view(self, request: HttpRequest, object_id, extra_context=None):
+        """A course that was sold is never deleted (its orders, enrollments and
+        certificates are records to keep): say so, and offer to unpublish it instead."""
+        course = self.get_object(request, unquote(object_id))
+        if course is None or not self.has_delete_permission(request, course):
+            return super().delete_view(request, object_id, extra_context)
+        orders = course.orders.count()
+        if not orders:
+            return super().delete_view(request, object_id, extra_context)
+        return TemplateResponse(
+            request,
+            "admin/courses/course/sold_no_delete.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": f"“{course}” was sold, so it is not deleted",
+                "opts": self.model._meta,
+                "original": course,
+                "course": course,
+                "orders": orders,
+                "may_unpublish": self.has_change_permission(request, course),
+            },
+        )
+
+    @admin.action(description="Delete selected courses (never sold)", permissions=["delete"])
+    def delete_selected(self, request: HttpRequest, queryset: QuerySet):
+        sold = list(queryset.filter(orders__isnull=False).distinct())
+        if sold:
+            names = ", ".join(f"“{course}”" for course in sold)
+            self.message_user(
+                request,
+                f"Nothing was deleted: {names} {'was' if len(sold) == 1 else 'were'} sold, and "
+                "a sold course's orders, enrollments and certificates are kept. Use "
+                "“Unpublish selected courses” to take it off sale instead.",
+                messages.ERROR,
+            )
+            return None
+        return admin_delete_selected(self, request, queryset)
 
     @admin.action(description="Unpublish selected courses (back to draft)", permissions=["change"])
     def unpublish_courses(self, request: HttpRequest, queryset: QuerySet) -> None:
