@@ -232,6 +232,11 @@ class AsOfForm(forms.Form):
 @admin.register(Course)
 class CourseAdmin(ContentHistoryAdmin):
     form = CourseAdminForm
+
+    class Media:
+        # Names the instructor pickers (axe: aria-input-field-name); see the script.
+        js = ["js/admin-autocomplete-labels.js"]
+
     list_display = [
         "title",
         "status",
