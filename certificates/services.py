@@ -29,7 +29,7 @@ from records.transitions import status_start
 from testing.models import EvaluationResponse
 from testing.services import passed_attempt
 
-from . import codes
+from . import codes, notifications
 from .facts import Holder, course_facts_now, printed_fields
 from .models import Certificate
 
@@ -122,6 +122,7 @@ def certificate_issue(
                 **_images(),
             )
             certificate_pdf_store.enqueue(certificate_id=certificate.pk)
+            notifications.certificate_issued_send.enqueue(certificate_id=certificate.pk)
             status_start(
                 certificate,
                 actor=Actor.LEARNER,

@@ -14,6 +14,7 @@ from records.events import event_log
 from records.models import Actor
 from records.transitions import status_move, status_start
 
+from . import notifications
 from .facts import Holder, printed_fields
 from .models import Certificate, PublicReason
 from .services import certificate_pdf_store
@@ -59,6 +60,7 @@ def certificate_revoke(
             public_reason=public_reason,
             update_fields=("revoked_at", "public_reason", "internal_note"),
         )
+        notifications.certificate_revoked_send.enqueue(certificate_id=certificate.pk)
     event_log("certificate.revoked", code=certificate.display_code, public_reason=public_reason)
     return certificate
 

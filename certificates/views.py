@@ -7,13 +7,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from config.client import client_address
+from enrollment.access import access_ended_check
 from enrollment.media import serve_private_file
 from enrollment.models import Enrollment
 from testing.question_csv import safe_cell
@@ -38,11 +39,15 @@ class ConfirmForm(forms.Form):
 def course_certificate(request: HttpRequest, slug: str) -> HttpResponse:
     """The learner's certificate for a course; before the first one is issued, the
     exact details it will print and the confirmation that issues it (POST)."""
-    enrollment = get_object_or_404(
-        Enrollment.objects.active().select_related("course", "user"),
-        user=request.user,
-        course__slug=slug,
+    enrollment = (
+        Enrollment.objects.active()
+        .select_related("course", "user")
+        .filter(user=request.user, course__slug=slug)
+        .first()
     )
+    if enrollment is None:
+        access_ended_check(request.user, {"course__slug": slug})
+        raise Http404
     certificate = enrollment.certificates.filter(status=Certificate.Status.VALID).first()
     if certificate is not None:
         return render(
@@ -91,7 +96,7 @@ def course_certificate(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def certificate_download(request: HttpRequest, code: str) -> HttpResponse:
     """The PDF, to its holder while valid; to staff only with `download_any_certificate`
     (403 without it); 404 to anyone else, so a code reveals nothing to learners."""
@@ -138,7 +143,7 @@ def _noindex(response: HttpResponse) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def verify_form(request: HttpRequest) -> HttpResponse:
     typed = request.GET.get("code", "").strip()
     if typed:
@@ -146,11 +151,13 @@ def verify_form(request: HttpRequest) -> HttpResponse:
         if normalized is None:
             return _noindex(render(request, "certificates/not_found.html", status=404))
         return redirect("certificates:verify", code=codes.display(normalized))
-    return _noindex(render(request, "certificates/verify_form.html"))
+    # The empty form is the one page a board searching for "verify certificate" should
+    # find, so it is indexable; every certificate page stays noindex.
+    return render(request, "certificates/verify_form.html")
 
 
 @never_cache
-@require_GET
+@require_safe
 def verify(request: HttpRequest, code: str) -> HttpResponse:
     """The public page a licensing board opens: VALID, REVOKED or REISSUED, and the facts."""
     limited = _rate_limited(request)
@@ -169,7 +176,7 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 def verify_json(request: HttpRequest, code: str) -> HttpResponse:
     limited = _rate_limited(request)
     if limited:
@@ -196,7 +203,7 @@ def _transcript(user) -> tuple[list[Certificate], dict, dict]:
 
 
 @login_required
-@require_GET
+@require_safe
 def transcript(request: HttpRequest) -> HttpResponse:
     certificates, by_type, by_year = _transcript(request.user)
     return render(
@@ -207,7 +214,7 @@ def transcript(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def transcript_csv(request: HttpRequest) -> HttpResponse:
     certificates, _, _ = _transcript(request.user)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -226,7 +233,7 @@ def transcript_csv(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def transcript_pdf(request: HttpRequest) -> HttpResponse:
     certificates, by_type, by_year = _transcript(request.user)
     html = render(

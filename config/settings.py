@@ -131,6 +131,10 @@ INSTALLED_APPS = [
     "certificates",
     "demo",
     "ops",
+    # Deletes a course file from storage once a replaced or deleted one's change commits;
+    # only for models marked @cleanup.select (course audio and video), never for records
+    # kept for audits (certificates, instructor documents). Last, as its docs ask.
+    "django_cleanup.apps.CleanupSelectedConfig",
 ]
 
 MIDDLEWARE = [
@@ -147,6 +151,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     # Content history (django-simple-history) records which staff user made each change.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # A refunded learner opening an old course link sees why, not a bare 404.
+    "enrollment.access.AccessEndedMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -300,6 +306,8 @@ TIME_ZONE = env("DJANGO_TIME_ZONE", "America/Los_Angeles")
 if TIME_ZONE not in zoneinfo.available_timezones():
     invalid("DJANGO_TIME_ZONE", f"{TIME_ZONE!r} is not a time zone name (e.g. America/New_York)")
 USE_I18N = True
+# The site's wording for allauth's pages ("Sign in", not "Sign In"): locale/en.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "/static/"

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from .health import healthz, readyz
+from .robots import robots_txt
 
 admin.site.site_header = f"{settings.SITE_NAME} — director"
 admin.site.site_title = settings.SITE_NAME
@@ -14,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("healthz", healthz, name="healthz"),
+    path("robots.txt", robots_txt, name="robots_txt"),
     path("readyz", readyz, name="readyz"),
     path("", include("enrollment.urls")),
     path("", include("testing.urls")),

@@ -2,7 +2,9 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.actions import delete_selected as admin_delete_selected
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models
 from django.db.models import Count, QuerySet
@@ -17,6 +19,7 @@ from django.utils.html import format_html, format_html_join
 from accounts.choices import JURISDICTION_GROUPS, Profession
 from records.admin import ContentHistoryAdmin, LabelledStackedInline, LabelledTabularInline
 
+from . import media_checks
 from .history import course_as_of, course_content_changes, course_history_starts
 from .models import (
     ApprovingBody,
@@ -167,8 +170,34 @@ class SectionInline(LabelledStackedInline):
     ordering = ["order", "pk"]
 
 
+class MediaCheckedForm(forms.ModelForm):
+    """Runs each new upload's content check (courses.media_checks), named by field."""
+
+    checks: dict = {}
+
+    def clean(self):
+        data = super().clean()
+        for name, check in self.checks.items():
+            upload = data.get(name)
+            if isinstance(upload, UploadedFile):
+                try:
+                    check(upload)
+                except ValidationError as error:
+                    self.add_error(name, error)
+        return data
+
+
+class AudioTrackForm(MediaCheckedForm):
+    checks = {"file": media_checks.audio_check}
+
+
+class VideoForm(MediaCheckedForm):
+    checks = {"file": media_checks.video_check, "captions": media_checks.captions_check}
+
+
 class AudioTrackInline(LabelledStackedInline):
     model = AudioTrack
+    form = AudioTrackForm
     extra = 0
     fields = ["order", "title", "section", "file", "duration_seconds", "transcript"]
     readonly_fields = ["duration_seconds"]
@@ -183,6 +212,7 @@ class AudioTrackInline(LabelledStackedInline):
 
 class VideoInline(LabelledStackedInline):
     model = Video
+    form = VideoForm
     extra = 0
     fields = ["order", "title", "file", "poster", "captions", "captions_language", "transcript"]
     formfield_overrides = PRIVATE_FILE_WIDGETS
@@ -202,6 +232,11 @@ class AsOfForm(forms.Form):
 @admin.register(Course)
 class CourseAdmin(ContentHistoryAdmin):
     form = CourseAdminForm
+
+    class Media:
+        # Names the instructor pickers (axe: aria-input-field-name); see the script.
+        js = ["js/admin-autocomplete-labels.js"]
+
     list_display = [
         "title",
         "status",
@@ -225,7 +260,7 @@ class CourseAdmin(ContentHistoryAdmin):
         AudioTrackInline,
         VideoInline,
     ]
-    actions = ["publish_courses", "unpublish_courses"]
+    actions = ["publish_courses", "unpublish_courses", "delete_selected"]
     date_hierarchy = "created_at"
     list_per_page = 50
     show_full_result_count = False
@@ -322,13 +357,24 @@ class CourseAdmin(ContentHistoryAdmin):
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
+            response = super().changeform_view(request, object_id, form_url, extra_context)
         except CoursePublishRefused as refusal:
             # Show the same form again, the failed rules on its status field.
             for upload in request.FILES.values():
                 upload.seek(0)
             request.publish_blockers = refusal.blockers
             return super().changeform_view(request, object_id, form_url, extra_context)
+        if request.method == "POST" and request.FILES and response.status_code == 200:
+            # The form came back with errors. A browser never refills a file input, so the
+            # files chosen are gone from the page: say which, before the director saves.
+            names = ", ".join(sorted({f"“{upload.name}”" for upload in request.FILES.values()}))
+            self.message_user(
+                request,
+                f"Nothing was saved, and the files you chose were not uploaded: {names}. "
+                "Correct the errors below, then choose the files again before saving.",
+                messages.WARNING,
+            )
+        return response
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
@@ -351,6 +397,44 @@ class CourseAdmin(ContentHistoryAdmin):
                 published += 1
         if published:
             self.message_user(request, f"{published} course(s) published.", messages.SUCCESS)
+
+    def delete_view(self, request: HttpRequest, object_id, extra_context=None):
+        """A course that was sold is never deleted (its orders, enrollments and
+        certificates are records to keep): say so, and offer to unpublish it instead."""
+        course = self.get_object(request, unquote(object_id))
+        if course is None or not self.has_delete_permission(request, course):
+            return super().delete_view(request, object_id, extra_context)
+        orders = course.orders.count()
+        if not orders:
+            return super().delete_view(request, object_id, extra_context)
+        return TemplateResponse(
+            request,
+            "admin/courses/course/sold_no_delete.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": f"“{course}” was sold, so it is not deleted",
+                "opts": self.model._meta,
+                "original": course,
+                "course": course,
+                "orders": orders,
+                "may_unpublish": self.has_change_permission(request, course),
+            },
+        )
+
+    @admin.action(description="Delete selected courses (never sold)", permissions=["delete"])
+    def delete_selected(self, request: HttpRequest, queryset: QuerySet):
+        sold = list(queryset.filter(orders__isnull=False).distinct())
+        if sold:
+            names = ", ".join(f"“{course}”" for course in sold)
+            self.message_user(
+                request,
+                f"Nothing was deleted: {names} {'was' if len(sold) == 1 else 'were'} sold, and "
+                "a sold course's orders, enrollments and certificates are kept. Use "
+                "“Unpublish selected courses” to take it off sale instead.",
+                messages.ERROR,
+            )
+            return None
+        return admin_delete_selected(self, request, queryset)
 
     @admin.action(description="Unpublish selected courses (back to draft)", permissions=["change"])
     def unpublish_courses(self, request: HttpRequest, queryset: QuerySet) -> None:

@@ -9,6 +9,7 @@ with its next request, and the old entries simply expire. Signed-in users, staff
 and anything that sets a cookie are never cached.
 """
 
+import hashlib
 import logging
 import uuid
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.cache import patch_vary_headers
 
 logger = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ VERSION_KEY = "catalog-version"
 
 def _is_anonymous_request(request: HttpRequest) -> bool:
     return (
-        request.method == "GET"
+        request.method in ("GET", "HEAD")
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and "messages" not in request.COOKIES
     )
@@ -45,32 +46,55 @@ def catalog_version() -> str:
     return version
 
 
-def cache_anonymous_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not _is_anonymous_request(request) or not settings.PAGE_CACHE_SECONDS:
-            return view(request, *args, **kwargs)
-        cache = caches[CACHE_ALIAS]
-        try:
-            key = f"page:{catalog_version()}:{request.get_full_path()}"
-            cached = cache.get(key)
-        except Exception:
-            # A cache outage costs speed, not the page.
-            logger.warning("Page cache unavailable", exc_info=True)
-            return view(request, *args, **kwargs)
-        if cached is not None:
-            return cached
-        response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not response.cookies and not response.streaming:
-            # A hit never touches the session, so say here that the page varies on it.
-            patch_vary_headers(response, ["Cookie"])
-            try:
-                cache.set(key, response, settings.PAGE_CACHE_SECONDS)
-            except Exception:
-                logger.warning("Page cache unavailable", exc_info=True)
-        return response
+def _page_key(request: HttpRequest, reads: tuple[str, ...]) -> tuple[str, QueryDict]:
+    """The key for this page, and the query the view is given: only the parameters it
+    reads, in a fixed order, empty ones left out. Any other parameter (utm_source, a
+    cache buster) neither misses the cache nor adds an entry; the key is a digest, so a
+    long query never trips the cache's key-length warning."""
+    query = QueryDict(mutable=True)
+    for name in reads:
+        value = request.GET.get(name, "")
+        if value:
+            query[name] = value
+    digest = hashlib.sha256(f"{request.path}?{query.urlencode()}".encode()).hexdigest()
+    query._mutable = False
+    return f"page:{catalog_version()}:{digest}", query
 
-    return wrapper
+
+def cache_anonymous_page(*, reads: tuple[str, ...] = ()):
+    """Cache the view's page for anonymous visitors; ``reads`` names the query parameters
+    the page depends on. The view then sees only those, so a cached page (its pagination
+    links, say) never carries another visitor's extra parameters."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not _is_anonymous_request(request) or not settings.PAGE_CACHE_SECONDS:
+                return view(request, *args, **kwargs)
+            cache = caches[CACHE_ALIAS]
+            try:
+                key, query = _page_key(request, reads)
+                cached = cache.get(key)
+            except Exception:
+                # A cache outage costs speed, not the page.
+                logger.warning("Page cache unavailable", exc_info=True)
+                return view(request, *args, **kwargs)
+            if cached is not None:
+                return cached
+            request.GET = query
+            response = view(request, *args, **kwargs)
+            if response.status_code == 200 and not response.cookies and not response.streaming:
+                # A hit never touches the session, so say here that the page varies on it.
+                patch_vary_headers(response, ["Cookie"])
+                try:
+                    cache.set(key, response, settings.PAGE_CACHE_SECONDS)
+                except Exception:
+                    logger.warning("Page cache unavailable", exc_info=True)
+            return response
+
+        return wrapper
+
+    return decorator
 
 
 def _new_version() -> None:

@@ -14,7 +14,13 @@ CREDIT_RANGES = {
 class CatalogFilterForm(forms.Form):
     """The catalog's search box and filters (GET). Unknown values are simply ignored."""
 
-    q = forms.CharField(label="Search courses", required=False, max_length=200)
+    q = forms.CharField(
+        label="Search courses",
+        required=False,
+        max_length=200,
+        # SearchInput renders type="search" once; an attrs "type" would print a second one.
+        widget=forms.SearchInput(attrs={"placeholder": "e.g. transference"}),
+    )
     level = forms.ChoiceField(
         label="Level", required=False, choices=[("", "Any level"), *Level.choices]
     )
@@ -23,10 +29,6 @@ class CatalogFilterForm(forms.Form):
         required=False,
         choices=[("", "Any number"), *[(k, v[0]) for k, v in CREDIT_RANGES.items()]],
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["q"].widget.attrs.update({"type": "search", "placeholder": "e.g. transference"})
 
     def apply(self, qs: CourseQuerySet) -> CourseQuerySet:
         if not self.is_valid():

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
+from django_cleanup import cleanup
 from simple_history.models import HistoricalRecords
 
 from accounts.choices import PROFESSION_PLURALS, Jurisdiction, Profession
@@ -559,6 +560,7 @@ class Section(models.Model):
         return render_markdown(self.body)
 
 
+@cleanup.select  # a replaced or deleted recording leaves storage (django-cleanup)
 class AudioTrack(models.Model):
     """An audio file of the course, with the transcript WCAG 1.2.1 asks for."""
 
@@ -590,6 +592,7 @@ class AudioTrack(models.Model):
         return self.title
 
 
+@cleanup.select  # the same for the video, its poster and its captions
 class Video(models.Model):
     """A video of the course (the instructor's intro), with captions (WCAG 1.2.2)."""
 

@@ -3,7 +3,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from . import credits, hooks
 from .caching import cache_anonymous_page
@@ -11,8 +11,8 @@ from .forms import CatalogFilterForm
 from .models import Course, Instructor, ProgramPolicies
 
 
-@require_GET
-@cache_anonymous_page
+@require_safe
+@cache_anonymous_page(reads=("q", "level", "credits", "page"))
 def catalog(request: HttpRequest) -> HttpResponse:
     """Published courses, searchable and filterable, paginated."""
     form = CatalogFilterForm(request.GET or None)
@@ -25,8 +25,8 @@ def catalog(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
-@cache_anonymous_page
+@require_safe
+@cache_anonymous_page()
 def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """The course page. Drafts are 404 to the public and a preview for staff."""
     course = get_object_or_404(Course.objects.visible_to(request.user).for_detail_page(), slug=slug)
@@ -93,8 +93,8 @@ def _structured_data(course: Course, instructors: list, policies) -> dict:
     }
 
 
-@require_GET
-@cache_anonymous_page
+@require_safe
+@cache_anonymous_page()
 def instructor_detail(request: HttpRequest, slug: str) -> HttpResponse:
     instructor = get_object_or_404(Instructor, slug=slug)
     courses = (

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -55,7 +57,8 @@ class RefundConfirmForm(forms.Form):
     )
     amount = forms.DecimalField(
         required=False,
-        min_value=0.01,
+        # A Decimal: the float 0.01 is a hair above one cent, so it refused $0.01.
+        min_value=Decimal("0.01"),
         decimal_places=2,
         help_text="Leave empty for a full refund of what remains. A smaller amount is a "
         "partial refund.",
@@ -143,7 +146,7 @@ class RefundInline(admin.TabularInline):
     show_change_link = True
     fields = [
         "created_at",
-        "amount_cents",
+        "amount",
         "status",
         "stripe_refund_id",
         "reason",
@@ -158,6 +161,17 @@ class RefundInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.display(description="amount")
+    def amount(self, obj: Refund) -> str:
+        return money(obj.amount_cents, obj.order.currency)
+
+
+MONEY_FIELDS = {
+    "price_cents": "price",
+    "amount_paid_cents": "amount",
+    "amount_refunded_cents": "refunded",
+}
 
 
 @admin.register(Order)
@@ -186,9 +200,13 @@ class OrderAdmin(AuditRecordAdmin):
     actions = ["refund_orders"]
     view_on_site = False  # the receipt page is the buyer's own
     change_form_template = "admin/enrollment/order/change_form.html"
-    readonly_fields = [
-        f.name for f in Order._meta.fields if f.name not in {"needs_attention", "attention_note"}
+    # Money in dollars: each *_cents field shows as its formatted amount.
+    fields = [
+        MONEY_FIELDS.get(f.name, f.name)
+        for f in Order._meta.fields
+        if f.name not in {"id", "currency"}
     ]
+    readonly_fields = [name for name in fields if name not in {"needs_attention", "attention_note"}]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -199,6 +217,14 @@ class OrderAdmin(AuditRecordAdmin):
     @admin.display(description="paid", ordering="amount_paid_cents")
     def amount(self, obj: Order) -> str:
         return money(obj.amount_paid_cents, obj.currency)
+
+    @admin.display(description="price")
+    def price(self, obj: Order) -> str:
+        return money(obj.price_cents, obj.currency)
+
+    @admin.display(description="refunded")
+    def refunded(self, obj: Order) -> str:
+        return money(obj.amount_refunded_cents, obj.currency)
 
     @admin.action(description="Refund selected orders…", permissions=["refund"])
     def refund_orders(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
@@ -232,7 +258,12 @@ class RefundAdmin(AuditRecordAdmin):
     list_filter = ["status"]
     search_fields = ["order__number", "order__user__email", "stripe_refund_id"]
     list_select_related = ["order"]
-    readonly_fields = [f.name for f in Refund._meta.fields]
+    readonly_fields = [
+        "amount" if f.name == "amount_cents" else f.name
+        for f in Refund._meta.fields
+        if f.name != "id"
+    ]
+    fields = readonly_fields
     inlines = [RefundStatusChangeInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

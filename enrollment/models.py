@@ -119,6 +119,13 @@ class Order(StatusRecord):
     def __str__(self) -> str:
         return self.number
 
+    @property
+    def credit_line(self) -> str:
+        """ "8 CE credits (APA)": the amount and the credit snapshot, as one line."""
+        amount = f"{self.ce_credits:f}"
+        amount = amount.rstrip("0").rstrip(".") if "." in amount else amount
+        return f"{amount} {self.credit_type}"
+
     def get_absolute_url(self) -> str:
         return reverse("enrollment:order", kwargs={"number": self.number})
 

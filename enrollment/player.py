@@ -7,11 +7,12 @@ signed-out get the sign-in page, everyone else a 404 that reveals nothing.
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from courses.models import AudioTrack, Course, Section, Video
 
 from . import progress
+from .access import access_ended_check
 from .hooks import Step, completion_steps
 from .media import serve_private_file
 from .models import Enrollment, SectionProgress
@@ -26,6 +27,7 @@ def _access(request: HttpRequest, slug: str) -> tuple[Course, Enrollment | None]
         .first()
     )
     if enrollment is None and not request.user.is_staff:
+        access_ended_check(request.user, {"course": course})
         raise Http404
     return course, enrollment
 
@@ -39,7 +41,7 @@ def _done_ids(enrollment: Enrollment | None) -> set[int]:
 
 
 @login_required
-@require_GET
+@require_safe
 def course_home(request: HttpRequest, slug: str) -> HttpResponse:
     course, enrollment = _access(request, slug)
     sections = list(course.sections.all())
@@ -50,13 +52,14 @@ def course_home(request: HttpRequest, slug: str) -> HttpResponse:
     if resume is None:
         resume = next((s for s in sections if s.pk not in done), sections[0] if sections else None)
     checklist = []
+    studied = bool(sections) and len(done) >= len(sections)
     if enrollment is not None:
         checklist = completion_steps(enrollment)
         checklist.insert(
             0,
             Step(
                 label="Study the course material",
-                done=bool(sections) and len(done) >= len(sections),
+                done=studied,
                 detail=f"{len(done)} of {len(sections)} sections completed",
                 order=10,
             ),
@@ -75,12 +78,23 @@ def course_home(request: HttpRequest, slug: str) -> HttpResponse:
             "videos": course.videos.all(),
             "test_unlocked": enrollment is not None
             and progress.post_test_unlocked(enrollment=enrollment),
+            "next_step": _next_step(checklist) if studied else None,
         },
     )
 
 
+def _next_step(checklist: list[Step]) -> Step | None:
+    """Once the material is studied, the main button leads on: to the first step still to
+    do that can be opened (post-test, evaluation, certificate), or, all done, to the last
+    step's page (the certificate)."""
+    open_steps = [step for step in checklist if step.url]
+    return next(
+        (step for step in open_steps if not step.done), open_steps[-1] if open_steps else None
+    )
+
+
 @login_required
-@require_GET
+@require_safe
 def section_view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     course, enrollment = _access(request, slug)
     sections = list(course.sections.all())
@@ -121,7 +135,7 @@ def section_done(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def video_view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     course, enrollment = _access(request, slug)
     video = get_object_or_404(Video, pk=pk, course=course)

@@ -4,11 +4,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from courses.credits import credit_for_learner
 from courses.models import Course, ProgramPolicies
@@ -50,7 +51,7 @@ def checkout(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def checkout_success(request: HttpRequest) -> HttpResponse:
     """Stripe sends the learner here; fulfil now rather than wait for the webhook."""
     session_id = request.GET.get("session_id", "")
@@ -69,7 +70,7 @@ def checkout_success(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def checkout_cancel(request: HttpRequest, number: str) -> HttpResponse:
     order = get_object_or_404(Order, number=number, user=request.user)
     messages.info(request, "Payment cancelled. You have not been charged.")
@@ -97,21 +98,34 @@ def demo_checkout(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def my_courses(request: HttpRequest) -> HttpResponse:
-    enrollments = Enrollment.objects.active_for(request.user).with_progress()
+    # A finished course offers its certificate instead of "Continue". Certificates live in
+    # an app to the right (enrollment never imports it), so it is reached by the relation.
+    certificate = Enrollment._meta.get_field("certificates").related_model
+    enrollments = (
+        Enrollment.objects.active_for(request.user)
+        .with_progress()
+        .prefetch_related(
+            Prefetch(
+                "certificates",
+                queryset=certificate.objects.filter(status=certificate.Status.VALID),
+                to_attr="valid_certificates",
+            )
+        )
+    )
     return render(request, "enrollment/my_courses.html", {"enrollments": enrollments})
 
 
 @login_required
-@require_GET
+@require_safe
 def order_list(request: HttpRequest) -> HttpResponse:
     orders = Order.objects.for_user(request.user).exclude(status=OrderStatus.PENDING)
     return render(request, "enrollment/order_list.html", {"orders": orders})
 
 
 @login_required
-@require_GET
+@require_safe
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     """The receipt, printable, with the refund request form and its status."""
     order = get_object_or_404(
@@ -138,7 +152,23 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 @require_POST
 def refund_request(request: HttpRequest, number: str) -> HttpResponse:
+    """The receipt's form lands on a confirmation page first, saying what a refund ends;
+    only its "Yes" (confirmed=yes) asks for the refund."""
     order = get_object_or_404(Order, number=number, user=request.user)
+    if request.POST.get("confirmed") != "yes":
+        reason = request.POST.get("reason", "").strip()[:2000]
+        if not reason:
+            messages.error(request, "Please tell us briefly why you want a refund.")
+            return redirect(order)
+        return render(
+            request,
+            "enrollment/refund_confirm.html",
+            {
+                "order": order,
+                "reason": reason,
+                "at_once": settings.REFUND_REQUESTS_AUTO_APPROVE,
+            },
+        )
     try:
         requested = refunds.refund_request_create(
             order=order, user=request.user, reason=request.POST.get("reason", "")[:2000]

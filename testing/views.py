@@ -3,12 +3,13 @@ import re
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from enrollment.access import access_ended_check
 from enrollment.models import Enrollment
 
 from . import scoring, services
@@ -18,9 +19,16 @@ _FIELD = re.compile(r"^q(\d{1,12})$")
 
 
 def _enrollment(request: HttpRequest, slug: str) -> Enrollment:
-    return get_object_or_404(
-        Enrollment.objects.active().select_related("course"), user=request.user, course__slug=slug
+    enrollment = (
+        Enrollment.objects.active()
+        .select_related("course")
+        .filter(user=request.user, course__slug=slug)
+        .first()
     )
+    if enrollment is None:
+        access_ended_check(request.user, {"course__slug": slug})
+        raise Http404
+    return enrollment
 
 
 def _posted_answers(request: HttpRequest) -> dict[int, str]:
@@ -33,7 +41,7 @@ def _posted_answers(request: HttpRequest) -> dict[int, str]:
 
 
 @login_required
-@require_GET
+@require_safe
 def test_home(request: HttpRequest, slug: str) -> HttpResponse:
     enrollment = _enrollment(request, slug)
     return render(
@@ -63,7 +71,7 @@ def attempt_start(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def attempt_view(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     enrollment = _enrollment(request, slug)
     attempt = get_object_or_404(Attempt, enrollment=enrollment, number=number)

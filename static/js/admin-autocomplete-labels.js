@@ -7,7 +7,17 @@
     var label = document.querySelector('label[for="' + select.id + '"]');
     var box = select.nextElementSibling;
     var combo = box && box.querySelector('[role="combobox"]');
-    if (!label || !combo) return;
+    if (!combo) return;
+    if (!label) {
+      // A tabular inline names its columns only in the table head; the select carries
+      // its name as aria-label (records.admin.label_inputs): give the picker the same.
+      var named = select.getAttribute("aria-label");
+      if (!named) return;
+      combo.setAttribute("aria-label", named);
+      var inner = combo.querySelector('[role="textbox"]');
+      if (inner && !inner.hasAttribute("aria-label")) inner.setAttribute("aria-label", named);
+      return;
+    }
     if (!label.id) label.id = select.id + "-label";
     var ids = (combo.getAttribute("aria-labelledby") || "").split(" ");
     if (ids.indexOf(label.id) === -1) {

@@ -49,3 +49,22 @@ def test_each_query_string_is_its_own_page(client, policies):
     CourseFactory(title="Beta", level="introductory")
     assert b"Beta" not in client.get(reverse("courses:catalog"), {"level": "advanced"}).content
     assert b"Alpha" not in client.get(reverse("courses:catalog"), {"level": "introductory"}).content
+
+
+def test_parameters_the_page_does_not_read_share_one_entry(
+    client, policies, django_assert_num_queries
+):
+    CourseFactory(title="Alpha", level="advanced")
+    catalog = reverse("courses:catalog")
+    first = client.get(catalog, {"level": "advanced", "utm_source": "x" * 400})
+    assert b"x" * 400 not in first.content  # nor in the pagination links it caches
+    with django_assert_num_queries(0):
+        again = client.get(f"{catalog}?fbclid=1&level=advanced&q=")
+    assert again.content == first.content
+
+
+def test_head_is_answered_from_the_same_cache(client, course, django_assert_num_queries):
+    client.get(course.get_absolute_url())
+    with django_assert_num_queries(0):
+        response = client.head(course.get_absolute_url())
+    assert response.status_code == HTTPStatus.OK

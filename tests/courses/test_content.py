@@ -70,7 +70,9 @@ def test_admin_refuses_to_publish_audio_without_transcript_and_keeps_no_file(
     client.force_login(director)
     url = reverse("admin:courses_course_change", args=[course.pk])
     data = admin_form_data(client.get(url))
-    audio = ContentFile(b"ID3" + bytes(100), name="talk.mp3")
+    from demo.management.commands.seed_demo import MEDIA_DIR
+
+    audio = ContentFile((MEDIA_DIR / "alliance.mp3").read_bytes(), name="talk.mp3")
     data.update(
         {**inline("audio_tracks", [{"order": "1", "title": "Talk", "file": audio}]),
          "status": "published"}

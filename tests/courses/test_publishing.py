@@ -198,3 +198,42 @@ def test_demo_published_courses_pass_every_rule(seeded):
     assert len(published) >= 3
     for course in published:
         assert services.course_publish_blockers(course=course) == [], course
+
+
+def test_deleting_a_sold_course_explains_and_offers_to_unpublish(client, director, paid_order):
+    from http import HTTPStatus
+
+    from django.urls import reverse
+
+    course = paid_order.course
+    client.force_login(director)
+    page = client.get(reverse("admin:courses_course_delete", args=[course.pk]))
+    text = page.content.decode()
+    assert "was sold, so it is not deleted" in text
+    assert "permission to delete" not in text
+    assert 'value="unpublish_courses"' in text
+    assert client.post(reverse("admin:courses_course_delete", args=[course.pk]), {"post": "yes"})
+    unpublish = client.post(
+        reverse("admin:courses_course_changelist"),
+        {"action": "unpublish_courses", "_selected_action": [course.pk]},
+    )
+    assert unpublish.status_code == HTTPStatus.FOUND
+    course.refresh_from_db()
+    assert course.status == course.Status.DRAFT
+    bulk = client.post(
+        reverse("admin:courses_course_changelist"),
+        {"action": "delete_selected", "_selected_action": [course.pk], "post": "yes"},
+        follow=True,
+    )
+    assert "Nothing was deleted" in bulk.content.decode()
+    assert type(course).objects.filter(pk=course.pk).exists()
+
+
+def test_a_course_never_sold_is_still_deleted(client, director, course):
+    from django.urls import reverse
+
+    client.force_login(director)
+    url = reverse("admin:courses_course_delete", args=[course.pk])
+    assert b"Are you sure" in client.get(url).content
+    client.post(url, {"post": "yes"})
+    assert not type(course).objects.filter(pk=course.pk).exists()

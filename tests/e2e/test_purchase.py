@@ -23,7 +23,7 @@ def live_site(server, settings, fake_stripe):
 def sign_in(page, email="learner@example.com", password="demo-learner-pass"):
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def test_learner_buys_the_course_with_stripe_checkout_then_gets_a_refund(
@@ -61,6 +61,14 @@ def test_learner_buys_the_course_with_stripe_checkout_then_gets_a_refund(
 
     page.get_by_label("What did not meet your expectations?").fill("Not the level I need.")
     page.get_by_role("button", name=re.compile("Ask for a refund")).click()
+    # A confirmation first, saying what a refund ends; nothing has happened yet.
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Refund $119.00")
+    expect(page.get_by_text("its post-test ends")).to_be_visible()
+    expect(page.get_by_text("is revoked")).to_be_visible()
+    assert Enrollment.objects.get().is_active
+    assert_accessible(page)
+    screenshot(page, "refund-confirm")
+    page.get_by_role("button", name="Yes, refund my order").click()
     expect(page.get_by_text("Your order was refunded")).to_be_visible()
     assert_accessible(page)
     screenshot(page, "refunded")
@@ -68,6 +76,14 @@ def test_learner_buys_the_course_with_stripe_checkout_then_gets_a_refund(
 
     page.get_by_role("link", name="My courses").click()
     expect(page.get_by_text("You have no active courses")).to_be_visible()
+    # An old link to the course: why it is closed, and the way back in.
+    page.goto(f"/learn/{SEED_SLUG}/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("ended")
+    expect(page.get_by_text(f"Order {order.number} was refunded on")).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, "refunded-course-link")
+    page.get_by_role("link", name=re.compile("again")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Confirm your purchase")
     page.goto(f"/courses/{SEED_SLUG}/")
     expect(page.get_by_role("link", name=re.compile("Buy this course"))).to_be_visible()
 

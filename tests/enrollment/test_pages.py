@@ -1,9 +1,11 @@
 from http import HTTPStatus
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 
-from enrollment import orders, refunds
+from background.models import SentEmail
+from enrollment import notifications, orders, refunds
 from tests.factories import CourseFactory
 
 pytestmark = pytest.mark.django_db
@@ -119,3 +121,33 @@ def test_course_page_states_the_refund_rule_and_its_window(client, course, setti
     assert (
         b"full refund within 30 days of purchase" in client.get(course.get_absolute_url()).content
     )
+
+
+def test_receipt_and_order_email_print_the_credit_as_one_line(client, paid_order):
+    paid_order.ce_credits, paid_order.credit_type = 8, "CE credits (APA)"
+    paid_order.save()
+    client.force_login(paid_order.user)
+    receipt = client.get(paid_order.get_absolute_url()).content.decode()
+    assert "8 CE credits (APA)" in receipt
+    mail.outbox.clear()
+    SentEmail.objects.all().delete()  # the receipt went out at payment; send it again
+    notifications.order_confirmation_send.call(order_id=paid_order.pk)
+    [message] = mail.outbox
+    assert "Credit: 8 CE credits (APA)" in message.body
+    assert "8 CE credits (APA)" in message.alternatives[0][0]
+    assert "8:" not in message.alternatives[0][0]
+
+
+def test_order_and_refund_admin_pages_show_money_in_dollars(
+    client, director, paid_order, fake_stripe
+):
+    refunds.order_refund(order=paid_order, reason="x", actor="director", amount_cents=150)
+    client.force_login(director)
+    page = client.get(reverse("admin:enrollment_order_change", args=[paid_order.pk])).content
+    assert b"$49.00" in page
+    assert b"$1.50" in page
+    assert b"cents" not in page.lower()
+    refund = paid_order.refunds.get()
+    page = client.get(reverse("admin:enrollment_refund_change", args=[refund.pk])).content
+    assert b"$1.50" in page
+    assert b"(cents)" not in page

@@ -168,3 +168,25 @@ def test_player_pages_have_a_query_budget(client, paid_order, count, django_asse
     ]:
         with django_assert_max_num_queries(12):
             assert client.get(url).status_code == HTTPStatus.OK
+
+
+def test_refunded_learner_opening_an_old_link_is_told_and_offered_the_course_again(
+    client, paid_order, content, fake_stripe
+):
+    client.force_login(paid_order.user)
+    refunds.order_refund(order=paid_order, reason="x", actor="director")
+    slug = content["course"].slug
+    for url in (
+        reverse("enrollment:course_home", args=[slug]),
+        reverse("testing:home", args=[slug]),
+        reverse("certificates:course", args=[slug]),
+    ):
+        response = client.get(url)
+        assert response.status_code == HTTPStatus.NOT_FOUND, url
+        text = response.content.decode()
+        assert paid_order.number in text
+        assert "was refunded on" in text
+        assert reverse("enrollment:checkout", args=[slug]) in text
+    # Anyone else still learns nothing about the course's buyers.
+    client.force_login(UserFactory())
+    assert b"was refunded" not in client.get(reverse("enrollment:course_home", args=[slug])).content

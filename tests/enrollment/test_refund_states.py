@@ -98,7 +98,10 @@ def test_an_illegal_refund_move_is_refused_and_leaves_no_history(paid_order, fak
 
 def test_an_automatic_refund_approves_the_request_under_the_rule(client, paid_order, fake_stripe):
     client.force_login(paid_order.user)
-    client.post(reverse("enrollment:refund_request", args=[paid_order.number]), {"reason": "No"})
+    client.post(
+        reverse("enrollment:refund_request", args=[paid_order.number]),
+        {"reason": "No", "confirmed": "yes"},
+    )
     request = RefundRequest.objects.get()
     assert moves(request) == [("", "open", "learner"), ("open", "approved", "system")]
     assert request.decided_by is None

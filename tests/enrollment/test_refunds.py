@@ -27,9 +27,31 @@ def revocations():
 
 
 def ask_refund(client, order, reason="The course was not what I needed."):
+    """The receipt's form, then "Yes" on the confirmation page."""
     return client.post(
-        reverse("enrollment:refund_request", args=[order.number]), {"reason": reason}, follow=True
+        reverse("enrollment:refund_request", args=[order.number]),
+        {"reason": reason, "confirmed": "yes"},
+        follow=True,
     )
+
+
+def test_refund_form_asks_for_confirmation_first_and_changes_nothing(
+    client, paid_order, fake_stripe
+):
+    client.force_login(paid_order.user)
+    response = client.post(
+        reverse("enrollment:refund_request", args=[paid_order.number]),
+        {"reason": "Not for me <b>really</b>"},
+    )
+    assert response.status_code == HTTPStatus.OK
+    text = response.content.decode()
+    assert "access to the course, its material and its post-test ends" in text
+    assert "Certificate of Completion for it, if you have one, is revoked" in text
+    assert 'name="confirmed" value="yes"' in text
+    assert "Not for me &lt;b&gt;really&lt;/b&gt;" in text
+    assert not RefundRequest.objects.exists()
+    assert not Refund.objects.exists()
+    assert not fake_stripe.refunds
 
 
 def test_learner_asks_and_gets_a_full_refund_that_revokes_access(
@@ -279,3 +301,13 @@ def test_admin_refund_larger_than_what_remains_keeps_the_form_with_an_error(
     assert b"has $49.00 left to refund" in response.content
     assert b"Too much" in response.content
     assert not Refund.objects.exists()
+
+
+def test_director_refunds_one_cent_from_the_order_page(client, director, paid_order, fake_stripe):
+    client.force_login(director)
+    page = client.get(reverse("admin:enrollment_order_change", args=[paid_order.pk]))
+    refund_url = reverse("admin:enrollment_order_refund", args=[paid_order.pk])
+    assert refund_url.encode() in page.content  # the Refund button on the order's page
+    response = client.post(refund_url, {"confirm": "yes", "reason": "Goodwill", "amount": "0.01"})
+    assert response.status_code == HTTPStatus.FOUND
+    assert Refund.objects.get().amount_cents == 1
