@@ -61,9 +61,9 @@ def test_new_clinician_signs_up_verifies_email_and_edits_certificate_details(
     page.get_by_label("License number").fill("LCS 4242")
     page.get_by_label("Licensing jurisdiction").select_option("OR")
     screenshot(page, "signup-filled")
-    page.get_by_role("button", name="Sign Up").click()
+    page.get_by_role("button", name="Sign up", exact=True).click()
 
-    expect(page.get_by_role("heading", level=1)).to_have_text("Verify Your Email Address")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Verify your email address")
     assert_accessible(page)
     link = re.search(r"https?://\S+/accounts/confirm-email/\S+", mail.outbox[-1].body).group(0)
     page.goto(server + link.split("://", 1)[1].split("/", 1)[1].join(["/", ""]))

@@ -36,7 +36,7 @@ def test_learner_downloads_the_certificate_and_a_board_verifies_it(
     page.goto(f"/accounts/login/?next=/learn/{SEED_SLUG}/")
     page.get_by_label("Email").fill("learner@example.com")
     page.get_by_label("Password").fill("demo-learner-pass")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
     # The course page, with its approvals, as the signed-in learner sees it.
     page.goto(f"/courses/{SEED_SLUG}/")
@@ -51,7 +51,7 @@ def test_learner_downloads_the_certificate_and_a_board_verifies_it(
 
     # The confirmation step: the exact details, then the learner confirms.
     page.goto(f"/learn/{SEED_SLUG}/")
-    page.get_by_role("link", name="Confirm your details and get your certificate").click()
+    page.get_by_role("link", name="Next: confirm your details and get your certificate").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Confirm what your certificate will say"
     )
@@ -67,7 +67,12 @@ def test_learner_downloads_the_certificate_and_a_board_verifies_it(
     screenshot(page, "certificate-confirm-phone")
     page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_role("button", name="Issue my certificate").click()
-    expect(page.get_by_text("Tick the box to confirm the details above.")).to_be_visible()
+    expect(
+        page.get_by_text("Tick the box to confirm the details above.", exact=True)
+    ).to_be_visible()
+    # The error summary at the top takes the focus and links to the box.
+    expect(page.locator(".error-summary")).to_be_focused()
+    expect(page.locator(".error-summary a[href='#id_confirm']")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("These details are correct; print them on my certificate.").check()
     page.get_by_role("button", name="Issue my certificate").click()

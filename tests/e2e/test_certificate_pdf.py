@@ -22,7 +22,7 @@ def test_a_pdf_not_made_yet_says_so_and_downloads_on_the_next_click(
     page.goto(f"/accounts/login/?next=/learn/{SEED_SLUG}/certificate/")
     page.get_by_label("Email").fill("learner@example.com")
     page.get_by_label("Password").fill("demo-learner-pass")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.get_by_role("link", name="Download the certificate (PDF)").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your certificate is being prepared")
     expect(page.get_by_role("status")).to_contain_text("takes a few seconds")

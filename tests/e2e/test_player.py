@@ -26,7 +26,7 @@ def test_enrolled_learner_reads_listens_and_watches(page, demo_data):
     page.goto("/accounts/login/?next=/my/courses/")
     page.get_by_label("Email").fill("learner@example.com")
     page.get_by_label("Password").fill("demo-learner-pass")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.get_by_text("0 of 5 sections completed")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("link", name=re.compile("^Start")).click()
@@ -74,6 +74,6 @@ def test_signed_out_and_unenrolled_visitors_cannot_open_the_player(page, demo_da
     expect(page).to_have_url(re.compile("/accounts/login/"))
     page.get_by_label("Email").fill("learner@example.com")
     page.get_by_label("Password").fill("demo-learner-pass")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     response = page.goto(f"/learn/{SEED_SLUG}/")
     assert response.status == 404

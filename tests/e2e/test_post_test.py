@@ -54,11 +54,11 @@ def test_learner_fails_reviews_retakes_passes_and_evaluates(page, demo_data):
     page.goto(f"/accounts/login/?next=/learn/{SEED_SLUG}/")
     page.get_by_label("Email").fill("learner@example.com")
     page.get_by_label("Password").fill("demo-learner-pass")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
     expect(page.get_by_role("heading", name="Completion checklist")).to_be_visible()
     assert_accessible(page)
-    page.get_by_role("link", name="Pass the post-test").click()
+    page.get_by_role("link", name="Next: pass the post-test").click()
     assert_accessible(page)
     screenshots(page, "post-test-home")
     page.get_by_role("button", name="Start the post-test").click()
