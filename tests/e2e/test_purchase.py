@@ -54,6 +54,13 @@ def test_learner_buys_the_course_with_stripe_checkout_then_gets_a_refund(
 
     page.get_by_role("link", name="Orders").click()
     assert_accessible(page)
+    # On a 390 px phone the orders table is one labelled card per order: nothing cut off.
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    expect(page.locator("td[data-label=Amount]").first).to_have_text("$119.00")
+    expect(page.locator("td[data-label=Status]").first).to_be_visible()
+    screenshot(page, "orders-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_role("link", name=order.number).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Receipt for order {order.number}")
     assert_accessible(page)
