@@ -61,10 +61,13 @@ def _page_key(request: HttpRequest, reads: tuple[str, ...]) -> tuple[str, QueryD
     return f"page:{catalog_version()}:{digest}", query
 
 
-def cache_anonymous_page(*, reads: tuple[str, ...] = ()):
+def cache_anonymous_page(view: Callable[..., HttpResponse] | None = None, *, reads=()):
     """Cache the view's page for anonymous visitors; ``reads`` names the query parameters
     the page depends on. The view then sees only those, so a cached page (its pagination
-    links, say) never carries another visitor's extra parameters."""
+    links, say) never carries another visitor's extra parameters. Used bare
+    (``@cache_anonymous_page``) the page reads no parameter."""
+    if view is not None:
+        return cache_anonymous_page(reads=reads)(view)
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)

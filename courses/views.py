@@ -26,7 +26,7 @@ def catalog(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@cache_anonymous_page()
+@cache_anonymous_page
 def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """The course page. Drafts are 404 to the public and a preview for staff."""
     course = get_object_or_404(Course.objects.visible_to(request.user).for_detail_page(), slug=slug)
@@ -94,7 +94,7 @@ def _structured_data(course: Course, instructors: list, policies) -> dict:
 
 
 @require_safe
-@cache_anonymous_page()
+@cache_anonymous_page
 def instructor_detail(request: HttpRequest, slug: str) -> HttpResponse:
     instructor = get_object_or_404(Instructor, slug=slug)
     courses = (
