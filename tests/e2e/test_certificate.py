@@ -51,7 +51,9 @@ def test_learner_downloads_the_certificate_and_a_board_verifies_it(
 
     # The confirmation step: the exact details, then the learner confirms.
     page.goto(f"/learn/{SEED_SLUG}/")
-    page.get_by_role("link", name="Confirm your details and get your certificate").click()
+    page.get_by_role(
+        "link", name="Confirm your details and get your certificate", exact=True
+    ).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Confirm what your certificate will say"
     )
@@ -67,7 +69,9 @@ def test_learner_downloads_the_certificate_and_a_board_verifies_it(
     screenshot(page, "certificate-confirm-phone")
     page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_role("button", name="Issue my certificate").click()
-    expect(page.get_by_text("Tick the box to confirm the details above.")).to_be_visible()
+    expect(
+        page.get_by_text("Tick the box to confirm the details above.", exact=True)
+    ).to_be_visible()
     assert_accessible(page)
     page.get_by_label("These details are correct; print them on my certificate.").check()
     page.get_by_role("button", name="Issue my certificate").click()
@@ -248,7 +252,10 @@ def test_a_learner_gives_a_license_and_jurisdiction_or_says_they_hold_none(
     page.get_by_role("link", name="Complete your certificate details").click()
     page.get_by_label("License number").fill("LPC 7781")
     page.get_by_role("button", name="Save certificate details").click()
-    expect(page.get_by_text("Choose the state or province of the license.")).to_be_visible()
+    # The error shows at its field and in the summary at the top of the form.
+    expect(
+        page.get_by_text("Choose the state or province of the license.", exact=True)
+    ).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Licensing jurisdiction").select_option("TX")
     page.get_by_role("button", name="Save certificate details").click()
@@ -264,7 +271,7 @@ def test_a_learner_gives_a_license_and_jurisdiction_or_says_they_hold_none(
     page.get_by_role("link", name="Change these details").click()
     page.get_by_label("I do not hold a license").check()
     page.get_by_role("button", name="Save certificate details").click()
-    expect(page.get_by_text("You ticked that you hold no license")).to_be_visible()
+    expect(page.get_by_text("You ticked that you hold no license").first).to_be_visible()
     page.get_by_label("License number").fill("")
     page.get_by_label("Licensing jurisdiction").select_option("")
     page.get_by_role("button", name="Save certificate details").click()
