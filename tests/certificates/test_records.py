@@ -353,6 +353,22 @@ def test_the_admin_page_shows_the_status_history_read_only(client, director, cer
     assert "status_changes-0-note" not in body
 
 
+def test_certificates_cannot_be_deleted_in_admin_even_by_a_superuser(client, director, certificate):
+    assert director.is_superuser
+    client.force_login(director)
+    delete = reverse("admin:certificates_certificate_delete", args=[certificate.pk])
+    assert client.get(delete).status_code == HTTPStatus.FORBIDDEN
+    assert client.post(delete, {"post": "yes"}).status_code == HTTPStatus.FORBIDDEN
+    changelist = reverse("admin:certificates_certificate_changelist")
+    assert b"delete_selected" not in client.get(changelist).content
+    client.post(
+        changelist,
+        {"action": "delete_selected", "_selected_action": [certificate.pk], "post": "yes"},
+    )
+    assert Certificate.objects.filter(pk=certificate.pk).exists()
+    assert certificate.status_changes.exists()
+
+
 def test_a_reissued_page_never_shows_the_internal_note(client, certificate):
     states.certificate_reissue(certificate=certificate, note="Private: learner's divorce")
     body = client.get(certificate.get_absolute_url()).content.decode()
