@@ -22,6 +22,7 @@ from weasyprint import HTML
 
 from background.retries import retried
 from courses.models import ProgramPolicies
+from credentials.signing import certificate_pdf_sign
 from enrollment.models import Enrollment
 from records.events import event_log
 from records.models import Actor
@@ -209,13 +210,16 @@ def _about_certificate(*, certificate_id: int) -> str:
 @retried(about=_about_certificate)
 @task
 def certificate_pdf_store(*, certificate_id: int) -> str:
-    """Render the PDF and store it in the private store, once; from then on it is only
-    served. Enqueued at issue, so that a learner's download never waits for a render."""
+    """Render the PDF, sign it and store it in the private store, once; from then on it
+    is only served. Enqueued at issue, so that a learner's download never waits for a render."""
     with transaction.atomic():
         certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
         if certificate.pdf:
             return certificate.pdf.name
         data = certificate_pdf_render(certificate=certificate)
+        # Signed (PAdES) and fingerprinted before it is stored: the stored bytes are the
+        # document we issued, and the verification page's document check matches them.
+        data = certificate_pdf_sign(certificate=certificate, data=data)
         certificate.pdf.save(f"{certificate.code}.pdf", ContentFile(data), save=False)
         Certificate.objects.filter(pk=certificate.pk).update(pdf=certificate.pdf.name)
     return certificate.pdf.name
