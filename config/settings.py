@@ -488,6 +488,7 @@ CREDENTIAL_KEYS_DIR = Path(env("CREDENTIAL_KEYS_DIR") or BASE_DIR / "var" / "cre
 # A PDF uploaded for the document check, and a CSV of codes for the bulk check.
 CREDENTIAL_UPLOAD_MAX_BYTES = env_int("CREDENTIAL_UPLOAD_MAX_BYTES", 5_000_000)
 CREDENTIAL_BULK_MAX_CODES = env_int("CREDENTIAL_BULK_MAX_CODES", 500)
+CREDENTIAL_BULK_CHECKS_PER_HOUR = env_int("CREDENTIAL_BULK_CHECKS_PER_HOUR", 10)
 # Seconds a status list may be cached by verifiers and proxies.
 CREDENTIAL_STATUS_LIST_MAX_AGE = env_int("CREDENTIAL_STATUS_LIST_MAX_AGE", 60)
 # Printed on receipts.

@@ -1,0 +1,85 @@
+import csv
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from certificates.services import verification_allowed
+from config.client import client_address
+from testing.question_csv import safe_cell
+
+from . import checks
+
+# A CSV of 500 codes is a few kilobytes.
+BULK_MAX_BYTES = 100_000
+
+
+def _noindex(response: HttpResponse) -> HttpResponse:
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _form_again(request: HttpRequest, status: int, **errors) -> HttpResponse:
+    """The /verify/ page again, the problem shown next to the form that caused it."""
+    return _noindex(render(request, "certificates/verify_form.html", errors, status=status))
+
+
+@never_cache
+@require_POST
+def verify_document(request: HttpRequest) -> HttpResponse:
+    """A board uploads a certificate PDF: is it exactly a document we issued, and what is
+    that certificate's status now. Counted against the same budget as code lookups."""
+    if not verification_allowed(client_address(request)):
+        response = render(request, "certificates/too_many.html", status=429)
+        response["Retry-After"] = "60"
+        return response
+    try:
+        data = checks.upload_bytes(
+            request.FILES.get("document"), limit=settings.CREDENTIAL_UPLOAD_MAX_BYTES
+        )
+        answer = checks.document_check(data)
+    except checks.BadUpload as problem:
+        return _form_again(request, problem.status, document_error=problem.message)
+    return _noindex(
+        render(
+            request,
+            "credentials/document_result.html",
+            {"answer": answer, "certificate": answer.certificate, "checked_at": timezone.now()},
+            status=422 if answer.verdict == checks.NOT_OURS else 200,
+        )
+    )
+
+
+@never_cache
+@require_POST
+def verify_bulk(request: HttpRequest) -> HttpResponse:
+    """A CSV of codes in, a CSV of their statuses out; a few files per hour per client."""
+    allowed = verification_allowed(
+        client_address(request),
+        kind="certificate-bulk-checks",
+        limit=settings.CREDENTIAL_BULK_CHECKS_PER_HOUR,
+        window=3600,
+    )
+    if not allowed:
+        response = _form_again(
+            request, 429, bulk_error="This address has checked many files in the last hour. "
+            "Please try again later.",
+        )  # fmt: skip
+        response["Retry-After"] = "3600"
+        return response
+    try:
+        data = checks.upload_bytes(request.FILES.get("codes"), limit=BULK_MAX_BYTES)
+        typed = checks.codes_from_csv(data)
+    except checks.BadUpload as problem:
+        return _form_again(request, problem.status, bulk_error=problem.message)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y-%m-%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="certificate-check-{stamp}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(checks.BULK_COLUMNS)
+    for row in checks.bulk_rows(typed):
+        writer.writerow([safe_cell(cell) for cell in row])
+    return _noindex(response)
