@@ -44,7 +44,7 @@ def upload_bytes(upload, *, limit: int) -> bytes:
     if upload is None:
         raise BadUpload("Choose a file to upload.")
     if upload.size > limit:
-        raise BadUpload(f"The file is larger than {limit // 1_000_000} MB.", status=413)
+        raise BadUpload(f"The file is larger than {limit / 1_000_000:g} MB.", status=413)
     data = upload.read()
     if not data:
         raise BadUpload("The file is empty.")
