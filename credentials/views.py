@@ -1,17 +1,19 @@
 import csv
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
+from certificates import codes
+from certificates.models import Certificate
 from certificates.services import verification_allowed
 from config.client import client_address
 from testing.question_csv import safe_cell
 
-from . import checks
+from . import checks, keys, openbadges
 
 # A CSV of 500 codes is a few kilobytes.
 BULK_MAX_BYTES = 100_000
@@ -83,3 +85,69 @@ def verify_bulk(request: HttpRequest) -> HttpResponse:
     for row in checks.bulk_rows(typed):
         writer.writerow([safe_cell(cell) for cell in row])
     return _noindex(response)
+
+
+# --- Open Badges 3.0: credentials, issuer, keys, status list ------------------------------
+
+JWT_TYPE = "application/vc+jwt"
+
+
+def _public_json(data: dict, *, max_age: int = 3600) -> JsonResponse:
+    response = JsonResponse(data, json_dumps_params={"indent": 2})
+    response["Cache-Control"] = f"public, max-age={max_age}"
+    response["Access-Control-Allow-Origin"] = "*"  # verifiers run in other sites' pages
+    return response
+
+
+@never_cache
+@require_GET
+def credential(request: HttpRequest, code: str) -> HttpResponse:
+    """The certificate's Open Badges 3.0 credential, as a VC-JWT, at a stable URL next to
+    its verification page (public, like that page, and counted against the same budget)."""
+    if not verification_allowed(client_address(request)):
+        return HttpResponse("Too many lookups; try again in a minute.", status=429,
+                            content_type="text/plain", headers={"Retry-After": "60"})  # fmt: skip
+    normalized = codes.normalize(code)
+    certificate = (
+        Certificate.objects.select_related("enrollment__course").filter(code=normalized).first()
+        if normalized
+        else None
+    )
+    if certificate is None:
+        raise Http404
+    response = HttpResponse(openbadges.credential_jwt(certificate), content_type=JWT_TYPE)
+    response["Access-Control-Allow-Origin"] = "*"
+    if request.GET.get("download"):
+        filename = f"credential-{certificate.display_code}.jwt"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return _noindex(response)
+
+
+@require_GET
+def issuer(request: HttpRequest) -> JsonResponse:
+    return _public_json(openbadges.issuer_profile())
+
+
+@require_GET
+def jwks(request: HttpRequest) -> JsonResponse:
+    """The current key and every retired one, so that older credentials still verify."""
+    return _public_json(openbadges.public_jwks())
+
+
+@require_GET
+def key(request: HttpRequest, kid: str) -> JsonResponse:
+    """One key as a JWK: what a credential's `kid` URL serves."""
+    for candidate in keys.credential_public_keys():
+        if candidate.kid == kid:
+            return _public_json(openbadges.public_jwk(candidate))
+    raise Http404
+
+
+@require_GET
+def status_list(request: HttpRequest) -> HttpResponse:
+    """The revocation Bitstring Status List credential (VC-JWT); cached only briefly, so a
+    revocation reaches verifiers within CREDENTIAL_STATUS_LIST_MAX_AGE seconds."""
+    response = HttpResponse(openbadges.status_list_jwt(), content_type=JWT_TYPE)
+    response["Cache-Control"] = f"public, max-age={settings.CREDENTIAL_STATUS_LIST_MAX_AGE}"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
