@@ -2,8 +2,10 @@
 checked with pyHanko's own validation API against the provider's certificate."""
 
 import io
+from http import HTTPStatus
 
 import pytest
+from django.urls import reverse
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
@@ -61,3 +63,22 @@ def test_signing_happens_once_in_the_worker_task(certificate):
     before = SignedDocument.objects.get(certificate=certificate).sha256
     certificate_pdf(certificate=certificate)  # already stored: served, never re-signed
     assert SignedDocument.objects.get(certificate=certificate).sha256 == before
+
+
+def test_the_director_sees_what_was_signed_read_only(
+    client, director, certificate, django_assert_max_num_queries
+):
+    client.force_login(director)
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("admin:credentials_signeddocument_changelist"))
+    assert page.status_code == HTTPStatus.OK
+    assert certificate.signed_document.sha256 in page.content.decode()
+    document = certificate.signed_document
+    change = client.get(reverse("admin:credentials_signeddocument_change", args=[document.pk]))
+    assert change.status_code == HTTPStatus.OK
+    assert b'name="sha256"' not in change.content  # nothing to edit
+
+
+def test_the_verify_page_says_a_demo_key_signed_it(client, certificate):
+    page = client.get(reverse("certificates:verify", args=[certificate.display_code]))
+    assert "signed with a self-signed demo key" in page.content.decode()
