@@ -78,7 +78,7 @@ def document_check(data: bytes) -> DocumentAnswer:
     ours = _our_signer_certificates()
     mine = [(s, cert) for s, cert in signed if cert.sha256.hex() in ours]
     if not mine:
-        names = "; ".join(cert.subject.human_friendly for _, cert in signed)
+        names = "; ".join(keys.subject_name(cert) for _, cert in signed)
         raise BadUpload(
             f"This PDF is signed by someone else ({names}), not by {settings.SITE_NAME}: it "
             "is not a document we issued.",
@@ -92,7 +92,7 @@ def document_check(data: bytes) -> DocumentAnswer:
     except (TypeError, ValueError):
         original = None
     return DocumentAnswer(
-        ALTERED, original.certificate if original else None, cert.subject.human_friendly
+        ALTERED, original.certificate if original else None, keys.subject_name(cert)
     )
 
 
@@ -144,7 +144,8 @@ def bulk_rows(typed: list[str]) -> list[list[str]]:
         replaced = certificate.replaced_by
         rows.append(
             [certificate.display_code, certificate.status, certificate.holder_display,
-             certificate.course_title, f"{certificate.ce_credits}", certificate.credit_type,
+             certificate.course_title, f"{certificate.ce_credits.normalize():f}",
+             certificate.credit_type,
              certificate.completed_on.isoformat(), replaced.display_code if replaced else ""]
         )  # fmt: skip
     return rows

@@ -116,7 +116,13 @@ class PdfSigningMaterial:
 
     @property
     def signer_name(self) -> str:
-        return self.certificate.subject.human_friendly
+        return subject_name(self.certificate)
+
+
+def subject_name(certificate: asn1_x509.Certificate) -> str:
+    """The certificate's common name (its whole subject if it has none)."""
+    subject = certificate.subject
+    return subject.native.get("common_name") or subject.human_friendly
 
 
 @functools.cache

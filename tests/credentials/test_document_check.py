@@ -57,6 +57,7 @@ def test_the_pdf_we_issued_is_recognised_as_valid(
     assert "exactly the document we issued" in page
     assert certificate.display_code in page
     assert certificate.holder_name in page
+    assert "Signed by Clinician CE Institute (demo, self-signed)." in page
 
 
 def test_a_revoked_certificates_pdf_says_revoked_with_the_reason(client, certificate):
