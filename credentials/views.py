@@ -1,10 +1,13 @@
 import csv
+from collections.abc import Callable
+from functools import wraps
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from certificates import codes
@@ -17,6 +20,8 @@ from . import checks, keys, openbadges
 
 # A CSV of 500 codes is a few kilobytes.
 BULK_MAX_BYTES = 100_000
+# Room for the multipart framing and the CSRF token around an upload of the limit's size.
+MULTIPART_OVERHEAD = 64_000
 
 
 def _noindex(response: HttpResponse) -> HttpResponse:
@@ -29,8 +34,36 @@ def _form_again(request: HttpRequest, status: int, **errors) -> HttpResponse:
     return _noindex(render(request, "certificates/verify_form.html", errors, status=status))
 
 
+def _refuse_huge_bodies(limit: Callable[[], int], field: str, message: str):
+    """Answer 413 from the declared length, before the body is read: the CSRF check that
+    follows parses the whole upload (to disk) to find its token field. The view behind
+    is still CSRF-protected."""
+
+    def decorate(view):
+        protected = csrf_protect(view)
+
+        @csrf_exempt
+        @wraps(view)
+        def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            try:
+                declared = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                declared = 0
+            if declared > limit() + MULTIPART_OVERHEAD:
+                return _form_again(request, 413, **{field: message.format(limit() / 1e6)})
+            return protected(request, *args, **kwargs)
+
+        return guarded
+
+    return decorate
+
+
 @never_cache
 @require_POST
+@_refuse_huge_bodies(
+    lambda: settings.CREDENTIAL_UPLOAD_MAX_BYTES, "document_error",
+    "The file is larger than {:g} MB.",
+)  # fmt: skip
 def verify_document(request: HttpRequest) -> HttpResponse:
     """A board uploads a certificate PDF: is it exactly a document we issued, and what is
     that certificate's status now. Counted against the same budget as code lookups."""
@@ -57,6 +90,7 @@ def verify_document(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_POST
+@_refuse_huge_bodies(lambda: BULK_MAX_BYTES, "bulk_error", "The file is larger than {:g} MB.")
 def verify_bulk(request: HttpRequest) -> HttpResponse:
     """A CSV of codes in, a CSV of their statuses out; a few files per hour per client."""
     allowed = verification_allowed(

@@ -192,3 +192,21 @@ def test_document_checks_share_the_lookup_budget(client, certificate, settings):
 
 def test_get_is_not_allowed(client, db):
     assert client.get(URL).status_code == HTTPStatus.METHOD_NOT_ALLOWED
+
+
+def test_a_huge_body_is_refused_from_its_declared_length_before_it_is_parsed(client, db, settings):
+    settings.CREDENTIAL_UPLOAD_MAX_BYTES = 1_000_000
+    # A declared length far beyond the limit, and a body that would not even parse.
+    response = client.generic(
+        "POST", URL, b"x" * 10, content_type="multipart/form-data; boundary=zzz",
+        CONTENT_LENGTH="2000000000",
+    )  # fmt: skip
+    assert response.status_code == HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+    assert "larger than 1 MB" in response.content.decode()
+
+
+def test_the_upload_still_needs_the_csrf_token(db, certificate):
+    strict = Client(enforce_csrf_checks=True)
+    data = certificate_pdf(certificate=certificate)
+    response = upload(strict, data)
+    assert response.status_code == HTTPStatus.FORBIDDEN
