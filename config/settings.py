@@ -477,6 +477,8 @@ CERTIFICATE_VERIFY_RATE_PER_MINUTE = env_int("CERTIFICATE_VERIFY_RATE_PER_MINUTE
 # the repository. PDFs are signed (PAdES) with an X.509 key and certificate; Open Badges
 # credentials and status lists with an Ed25519 key; retired Ed25519 public keys stay
 # published so that older credentials still verify.
+# What signs a rendered certificate PDF and records it (certificates.services calls it).
+CERTIFICATE_PDF_SIGNER = "credentials.signing.certificate_pdf_sign"
 PDF_SIGNING_KEY_FILE = env("PDF_SIGNING_KEY_FILE")
 PDF_SIGNING_CERT_FILE = env("PDF_SIGNING_CERT_FILE")
 PDF_SIGNING_KEY_PASSPHRASE = env("PDF_SIGNING_KEY_PASSPHRASE")
