@@ -52,9 +52,9 @@ def upload_bytes(upload, *, limit: int) -> bytes:
 
 
 def _our_signer_certificates() -> set[str]:
-    """SHA-256 of every certificate that has signed a PDF of ours (rotations included)."""
-    known = set(SignedDocument.objects.values_list("signer_cert_sha256", flat=True).distinct())
-    return known | {keys.pdf_signing().certificate.sha256.hex()}
+    """SHA-256 of every certificate that has signed a PDF of ours (rotations included;
+    read from the records, so a web host needs no PDF key to answer)."""
+    return set(SignedDocument.objects.values_list("signer_cert_sha256", flat=True).distinct())
 
 
 def document_check(data: bytes) -> DocumentAnswer:

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from certificates import states
 from credentials import keys, openbadges
+from tests.certificates.test_certificates import a_fresh_minute
 
 pytestmark = pytest.mark.django_db
 
@@ -224,3 +225,23 @@ def test_the_learner_page_offers_the_credential_download(client, certificate):
     assert download["Content-Disposition"] == (
         f'attachment; filename="credential-{certificate.display_code}.jwt"'
     )
+
+
+def test_the_public_endpoints_have_bounded_queries(
+    client, certificate, django_assert_max_num_queries
+):
+    # 11 of them count the lookup in the database cache (one Redis call in production).
+    with django_assert_max_num_queries(13):
+        fetch_credential(client, certificate)
+    with django_assert_max_num_queries(1):
+        assert client.get(reverse("credentials:status_list")).status_code == HTTPStatus.OK
+    with django_assert_max_num_queries(0):
+        client.get(reverse("credentials:jwks"))
+        client.get(reverse("credentials:issuer"))
+
+
+def test_the_credential_shares_the_lookup_budget(client, certificate, settings):
+    settings.CERTIFICATE_VERIFY_RATE_PER_MINUTE = 1
+    a_fresh_minute()
+    url = reverse("credentials:credential", args=[certificate.display_code])
+    assert [client.get(url).status_code for _ in range(2)] == [200, 429]
