@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from certificates import codes
 from certificates.models import Certificate
@@ -134,7 +134,7 @@ def _public_json(data: dict, *, max_age: int = 3600) -> JsonResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 def credential(request: HttpRequest, code: str) -> HttpResponse:
     """The certificate's Open Badges 3.0 credential, as a VC-JWT, at a stable URL next to
     its verification page (public, like that page, and counted against the same budget)."""
@@ -157,18 +157,18 @@ def credential(request: HttpRequest, code: str) -> HttpResponse:
     return _noindex(response)
 
 
-@require_GET
+@require_safe
 def issuer(request: HttpRequest) -> JsonResponse:
     return _public_json(openbadges.issuer_profile())
 
 
-@require_GET
+@require_safe
 def jwks(request: HttpRequest) -> JsonResponse:
     """The current key and every retired one, so that older credentials still verify."""
     return _public_json(openbadges.public_jwks())
 
 
-@require_GET
+@require_safe
 def key(request: HttpRequest, kid: str) -> JsonResponse:
     """One key as a JWK: what a credential's `kid` URL serves."""
     for candidate in keys.credential_public_keys():
@@ -177,7 +177,7 @@ def key(request: HttpRequest, kid: str) -> JsonResponse:
     raise Http404
 
 
-@require_GET
+@require_safe
 def status_list(request: HttpRequest) -> HttpResponse:
     """The revocation Bitstring Status List credential (VC-JWT); cached only briefly, so a
     revocation reaches verifiers within CREDENTIAL_STATUS_LIST_MAX_AGE seconds."""
