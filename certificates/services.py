@@ -12,12 +12,13 @@ import time
 import segno
 from django.conf import settings
 from django.core.cache import caches
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from weasyprint import HTML
 
 from background.retries import retried
@@ -209,13 +210,17 @@ def _about_certificate(*, certificate_id: int) -> str:
 @retried(about=_about_certificate)
 @task
 def certificate_pdf_store(*, certificate_id: int) -> str:
-    """Render the PDF and store it in the private store, once; from then on it is only
-    served. Enqueued at issue, so that a learner's download never waits for a render."""
+    """Render the PDF, sign it and store it in the private store, once; from then on it
+    is only served. Enqueued at issue, so that a learner's download never waits for a render."""
     with transaction.atomic():
         certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
         if certificate.pdf:
             return certificate.pdf.name
         data = certificate_pdf_render(certificate=certificate)
+        # Signed (PAdES) and fingerprinted before it is stored: the stored bytes are the
+        # document we issued, and the verification page's document check matches them.
+        # The signer lives in the credentials app, above this one (settings name it).
+        data = import_string(settings.CERTIFICATE_PDF_SIGNER)(certificate=certificate, data=data)
         certificate.pdf.save(f"{certificate.code}.pdf", ContentFile(data), save=False)
         Certificate.objects.filter(pk=certificate.pk).update(pdf=certificate.pdf.name)
     return certificate.pdf.name
@@ -239,22 +244,25 @@ def certificate_pdf(*, certificate: Certificate) -> bytes:
 # --- verification ----------------------------------------------------------------------
 
 
-def verification_allowed(client_address: str) -> bool:
-    """A per-address budget on code lookups, counted in the shared cache (Redis in
-    production) so that every host shares it; each minute's counter expires by itself."""
+def verification_allowed(
+    client_address: str, *, kind: str = "certificate-lookups", limit: int = 0, window: int = 60
+) -> bool:
+    """A per-address budget on code lookups (or on another `kind` of check, `limit` per
+    `window` seconds), counted in the shared cache (Redis in production) so that every
+    host shares it; each window's counter expires by itself."""
     cache = caches["default"]
-    key = f"certificate-lookups:{client_address}:{int(time.time() // 60)}"
+    key = f"{kind}:{client_address}:{int(time.time() // window)}"
     try:
-        cache.add(key, 0, timeout=120)
+        cache.add(key, 0, timeout=2 * window)
         hits = cache.incr(key)
     except ValueError:  # the counter expired between add and incr
-        cache.set(key, 1, timeout=120)
+        cache.set(key, 1, timeout=2 * window)
         hits = 1
     except Exception:
         # Licensing boards must be able to verify while the cache is down: fail open.
         logger.warning("Certificate lookup limit not counted (cache unavailable)", exc_info=True)
         return True
-    return hits <= settings.CERTIFICATE_VERIFY_RATE_PER_MINUTE
+    return hits <= (limit or settings.CERTIFICATE_VERIFY_RATE_PER_MINUTE)
 
 
 def certificate_by_typed_code(typed: str) -> Certificate | None:
@@ -262,7 +270,11 @@ def certificate_by_typed_code(typed: str) -> Certificate | None:
     code = codes.normalize(typed)
     if code is None:
         return None
-    return Certificate.objects.select_related("replaced_by").filter(code=code).first()
+    return (
+        Certificate.objects.select_related("replaced_by", "signed_document")
+        .filter(code=code)
+        .first()
+    )
 
 
 def verification_facts(certificate: Certificate) -> dict:
@@ -296,4 +308,13 @@ def verification_facts(certificate: Certificate) -> dict:
         if certificate.status == Certificate.Status.REISSUED
         else None,
         "replaced_by": verification_url(replaced) if replaced else None,
+        # The SHA-256 of the signed PDF we issued (credentials app); None before it exists.
+        "document_sha256": signed.sha256 if (signed := _signed_document(certificate)) else None,
     }
+
+
+def _signed_document(certificate: Certificate):
+    try:
+        return certificate.signed_document
+    except ObjectDoesNotExist:
+        return None

@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "enrollment",
     "testing",
     "certificates",
+    "credentials",
     "demo",
     "ops",
     # Deletes a course file from storage once a replaced or deleted one's change commits;
@@ -472,6 +473,26 @@ REFUND_WINDOW_DAYS = env_int("REFUND_WINDOW_DAYS", 0)
 REFUND_REQUESTS_AUTO_APPROVE = env_bool("REFUND_REQUESTS_AUTO_APPROVE", True)
 # Certificate verification lookups allowed per client address and minute.
 CERTIFICATE_VERIFY_RATE_PER_MINUTE = env_int("CERTIFICATE_VERIFY_RATE_PER_MINUTE", 30)
+# Signed certificates and digital credentials (credentials/keys.py): PEM files, never in
+# the repository. PDFs are signed (PAdES) with an X.509 key and certificate; Open Badges
+# credentials and status lists with an Ed25519 key; retired Ed25519 public keys stay
+# published so that older credentials still verify.
+# What signs a rendered certificate PDF and records it (certificates.services calls it).
+CERTIFICATE_PDF_SIGNER = "credentials.signing.certificate_pdf_sign"
+PDF_SIGNING_KEY_FILE = env("PDF_SIGNING_KEY_FILE")
+PDF_SIGNING_CERT_FILE = env("PDF_SIGNING_CERT_FILE")
+PDF_SIGNING_KEY_PASSPHRASE = env("PDF_SIGNING_KEY_PASSPHRASE")
+CREDENTIAL_SIGNING_KEY_FILE = env("CREDENTIAL_SIGNING_KEY_FILE")
+CREDENTIAL_RETIRED_KEYS_FILE = env("CREDENTIAL_RETIRED_KEYS_FILE")
+# Without key files: create a self-signed pair under CREDENTIAL_KEYS_DIR (the demo).
+CREDENTIAL_DEMO_KEYS = env_bool("CREDENTIAL_DEMO_KEYS", DEBUG)
+CREDENTIAL_KEYS_DIR = Path(env("CREDENTIAL_KEYS_DIR") or BASE_DIR / "var" / "credential-keys")
+# A PDF uploaded for the document check, and a CSV of codes for the bulk check.
+CREDENTIAL_UPLOAD_MAX_BYTES = env_int("CREDENTIAL_UPLOAD_MAX_BYTES", 5_000_000)
+CREDENTIAL_BULK_MAX_CODES = env_int("CREDENTIAL_BULK_MAX_CODES", 500)
+CREDENTIAL_BULK_CHECKS_PER_HOUR = env_int("CREDENTIAL_BULK_CHECKS_PER_HOUR", 10)
+# Seconds a status list may be cached by verifiers and proxies.
+CREDENTIAL_STATUS_LIST_MAX_AGE = env_int("CREDENTIAL_STATUS_LIST_MAX_AGE", 60)
 # Printed on receipts.
 SELLER_ADDRESS = env("SELLER_ADDRESS")
 

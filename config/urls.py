@@ -19,6 +19,7 @@ urlpatterns = [
     path("readyz", readyz, name="readyz"),
     path("", include("enrollment.urls")),
     path("", include("testing.urls")),
+    path("", include("credentials.urls")),  # before certificates: /verify/document/
     path("", include("certificates.urls")),
     path("", include("courses.urls")),
 ]

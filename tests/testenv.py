@@ -39,6 +39,9 @@ TEST_ENV = {
     # Tasks run in the test process once their transaction commits; the worker itself is
     # tested in tests/background and tests/scaleout.
     "TASK_BACKEND": "immediate",
+    # Self-signed signing keys made once per run (credentials/keys.py).
+    "CREDENTIAL_DEMO_KEYS": "true",
+    "CREDENTIAL_KEYS_DIR": os.path.join(_TMP, "credential-keys"),
 }
 
 for key, value in TEST_ENV.items():

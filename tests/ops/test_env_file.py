@@ -9,6 +9,7 @@ from http import HTTPStatus
 import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
+from tests.credentials.keyfiles import key_files
 from tests.factories import UserFactory
 from tests.ops.servers import ROOT, ProxiedClient, SmtpSink, documented_lines, gunicorn
 
@@ -135,6 +136,8 @@ def test_the_site_starts_with_every_documented_setting_set_and_a_learner_signs_i
             "GUNICORN_THREADS": "2",
             "GUNICORN_ACCESSLOG": "-",
             "GUNICORN_MAX_REQUESTS": "1000",
+            **key_files(tmp_path / "keys"),
+            "CREDENTIAL_KEYS_DIR": str(tmp_path / "demo-keys"),
         }
         overrides["SENTRY_DSN"] = "http://public@127.0.0.1:9/1"
         loaded = source(
@@ -154,6 +157,8 @@ def test_the_site_starts_with_every_documented_setting_set_and_a_learner_signs_i
             response, page = client.request("GET", "/my/courses/")
             assert response.status == HTTPStatus.OK
             assert "member@example.com" in page or "My courses" in page
+            response, jwks = client.request("GET", "/credentials/jwks.json")
+            assert len(json.loads(jwks)["keys"]) == 2  # the key files, current and retired
             response, _ = client.request("GET", "/healthz")
             request_id = response.headers["X-Request-ID"]
         lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]

@@ -188,6 +188,9 @@ class Cluster:
             "PRIVATE_MEDIA_ROOT": str(workdir / "private_media"),
             "GUNICORN_WORKERS": "1",
             "FORWARDED_ALLOW_IPS": "127.0.0.1",
+            # One self-signed signing key pair for every host (credentials/keys.py).
+            "CREDENTIAL_DEMO_KEYS": "true",
+            "CREDENTIAL_KEYS_DIR": str(self.root / "credential-keys"),
         }
         return {**env, **extra}
 

@@ -1,0 +1,22 @@
+from django.contrib import admin
+
+from .models import SignedDocument
+
+
+@admin.register(SignedDocument)
+class SignedDocumentAdmin(admin.ModelAdmin):
+    """What was signed, read-only: the record the document check matches uploads with."""
+
+    list_display = ["certificate", "sha256", "signer", "self_signed_demo", "signed_at"]
+    list_select_related = ["certificate"]
+    search_fields = ["sha256", "certificate__code", "certificate__holder_name"]
+    readonly_fields = [f.name for f in SignedDocument._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,23 @@
+from django.db import models
+
+from certificates.models import Certificate
+
+
+class SignedDocument(models.Model):
+    """The certificate PDF as we signed and stored it: its SHA-256 fingerprint (shown on
+    the verification page, matched by the document check) and who signed it."""
+
+    certificate = models.OneToOneField(
+        Certificate, on_delete=models.PROTECT, related_name="signed_document"
+    )
+    sha256 = models.CharField(max_length=64, unique=True)
+    signer = models.CharField(max_length=300, help_text="The signing certificate's subject.")
+    signer_cert_sha256 = models.CharField(max_length=64)
+    self_signed_demo = models.BooleanField(default=False)
+    signed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "signed certificate PDF"
+
+    def __str__(self) -> str:
+        return f"{self.certificate.display_code}: {self.sha256}"
