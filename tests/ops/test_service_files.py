@@ -1,5 +1,6 @@
-"""The systemd units in deploy/ as systemd itself reads them."""
+"""The systemd units in deploy/ as systemd itself reads them, and the demo's command."""
 
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -53,3 +54,20 @@ def test_each_timer_starts_its_service_nightly():
 def test_the_backup_scripts_are_executable():
     for script in ("backup.sh", "restore-drill.sh"):
         assert Path(ROOT / "deploy" / script).stat().st_mode & 0o111
+
+
+def demo_commands(*args: str) -> str:
+    """What `make demo` would run (make -n prints the recipe, running nothing)."""
+    return subprocess.run(
+        ["make", "-n", "-o", "system-packages-demo", "-o", "install", "demo", *args],
+        cwd=ROOT, capture_output=True, text=True, check=True, timeout=60,
+        env={"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root")},
+    ).stdout  # fmt: skip
+
+
+def test_a_second_demo_serves_on_the_address_it_is_given():
+    assert "--bind 127.0.0.1:8000" in demo_commands()
+    second = demo_commands("DEMO_BIND=127.0.0.1:8001")
+    assert "--bind 127.0.0.1:8001" in second
+    assert "Serving on http://127.0.0.1:8001" in second
+    assert "manage.py worker" in second  # the worker runs beside it, as in production
