@@ -486,6 +486,11 @@ CREDENTIAL_SIGNING_KEY_FILE = env("CREDENTIAL_SIGNING_KEY_FILE")
 CREDENTIAL_RETIRED_KEYS_FILE = env("CREDENTIAL_RETIRED_KEYS_FILE")
 # Without key files: create a self-signed pair under CREDENTIAL_KEYS_DIR (the demo).
 CREDENTIAL_DEMO_KEYS = env_bool("CREDENTIAL_DEMO_KEYS", DEBUG)
+if not DEBUG and not CREDENTIAL_DEMO_KEYS:
+    # Production signs with its own keys: a host without them would fail every signature.
+    for _name in ("PDF_SIGNING_KEY_FILE", "PDF_SIGNING_CERT_FILE", "CREDENTIAL_SIGNING_KEY_FILE"):
+        if not env(_name):
+            _missing.append(_name)
 CREDENTIAL_KEYS_DIR = Path(env("CREDENTIAL_KEYS_DIR") or BASE_DIR / "var" / "credential-keys")
 # A PDF uploaded for the document check, and a CSV of codes for the bulk check.
 CREDENTIAL_UPLOAD_MAX_BYTES = env_int("CREDENTIAL_UPLOAD_MAX_BYTES", 5_000_000)

@@ -21,6 +21,9 @@ PRODUCTION_ENV = {
     "STRIPE_SECRET_KEY": "sk_live_example",
     "STRIPE_WEBHOOK_SECRET": "whsec_example",
     "DEFAULT_FROM_EMAIL": "CE Institute <no-reply@ce.example.com>",
+    "PDF_SIGNING_KEY_FILE": "/etc/ce/keys/pdf-signing.key.pem",
+    "PDF_SIGNING_CERT_FILE": "/etc/ce/keys/pdf-signing.cert.pem",
+    "CREDENTIAL_SIGNING_KEY_FILE": "/etc/ce/keys/credential-ed25519.pem",
 }
 DOCUMENTED = {
     line.split("=", 1)[0]
@@ -71,6 +74,9 @@ def load_settings(env: dict[str, str], then: str = "") -> subprocess.CompletedPr
         "STRIPE_SECRET_KEY",
         "STRIPE_WEBHOOK_SECRET",
         "DEFAULT_FROM_EMAIL",
+        "PDF_SIGNING_KEY_FILE",
+        "PDF_SIGNING_CERT_FILE",
+        "CREDENTIAL_SIGNING_KEY_FILE",
     ],
 )
 def test_production_start_up_fails_loudly_without_a_required_setting(missing):
