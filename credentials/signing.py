@@ -1,8 +1,10 @@
 """Signing a certificate PDF (PAdES B-B, pyHanko) and recording its fingerprint; run by
 the worker inside certificates.services.certificate_pdf_store, right after the render."""
 
+import asyncio
 import hashlib
 import io
+from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -34,7 +36,19 @@ def pdf_sign(data: bytes, *, reason: str) -> bytes:
         location=settings.SITE_URL,
         name=settings.SITE_NAME,
     )
-    return signers.sign_pdf(writer, meta, signer=material.signer).getvalue()
+    return run_outside_event_loop(signers.sign_pdf, writer, meta, signer=material.signer).getvalue()
+
+
+def run_outside_event_loop(function, *args, **kwargs):
+    """pyHanko's synchronous API calls asyncio.run(), which refuses to run in a thread
+    whose event loop is running (an async server, a browser-test harness): there, call it
+    from a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
 
 
 def certificate_pdf_sign(*, certificate: Certificate, data: bytes) -> bytes:

@@ -10,7 +10,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from certificates.services import render_pdf
 from credentials import keys
-from credentials.signing import pdf_sign
+from credentials.signing import pdf_sign, run_outside_event_loop
 from tests.credentials.keyfiles import key_files
 
 
@@ -35,8 +35,10 @@ def test_configured_files_sign_with_an_encrypted_key(settings, tmp_path, fresh_k
     signed = pdf_sign(render_pdf("<html lang=en><p>x</p></html>", title="t", author="a"),
                       reason="test")  # fmt: skip
     [embedded] = PdfFileReader(io.BytesIO(signed), strict=False).embedded_signatures
-    status = validate_pdf_signature(
-        embedded, signer_validation_context=ValidationContext(trust_roots=[material.certificate])
+    status = run_outside_event_loop(  # after a browser test, this thread has a running loop
+        validate_pdf_signature,
+        embedded,
+        signer_validation_context=ValidationContext(trust_roots=[material.certificate]),
     )
     assert status.intact
     assert status.valid

@@ -13,7 +13,7 @@ from pyhanko_certvalidator import ValidationContext
 from certificates.services import certificate_pdf
 from credentials import keys
 from credentials.models import SignedDocument
-from credentials.signing import sha256
+from credentials.signing import run_outside_event_loop, sha256
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,9 @@ def validate(data: bytes):
     reader = PdfFileReader(io.BytesIO(data), strict=False)
     [embedded] = reader.embedded_signatures
     context = ValidationContext(trust_roots=[keys.pdf_signing().certificate])
-    return embedded, validate_pdf_signature(embedded, signer_validation_context=context)
+    return embedded, run_outside_event_loop(
+        validate_pdf_signature, embedded, signer_validation_context=context
+    )
 
 
 def test_the_stored_pdf_carries_a_valid_pades_signature_by_the_provider(certificate):
