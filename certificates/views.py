@@ -19,7 +19,7 @@ from enrollment.media import serve_private_file
 from enrollment.models import Enrollment
 from testing.question_csv import safe_cell
 
-from . import codes, services
+from . import codes, hooks, services
 from .facts import Holder
 from .models import UNAPPROVED_UNIT, Certificate
 
@@ -209,7 +209,12 @@ def transcript(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "certificates/transcript.html",
-        {"certificates": certificates, "by_type": by_type, "by_year": by_year},
+        {
+            "certificates": certificates,
+            "by_type": by_type,
+            "by_year": by_year,
+            "panels": hooks.transcript_extras(request.user),
+        },
     )
 
 

@@ -4,7 +4,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import User
-from courses.models import Course, Instructor, Program
+from courses.models import Course, Instructor
+from programs.models import Program
 from demo.management.commands.seed_demo import SEED_OBJECTIVES, SEED_SLUG
 
 pytestmark = pytest.mark.django_db
