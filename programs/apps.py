@@ -9,7 +9,7 @@ class ProgramsConfig(AppConfig):
 
     def ready(self) -> None:
         from certificates.hooks import transcript_panels
-        from certificates.models import CertificateStatusChange
+        from certificates.models import Certificate
         from courses.caching import clear_page_cache
         from courses.hooks import program_link_providers
         from enrollment.hooks import my_courses_panels
@@ -20,10 +20,10 @@ class ProgramsConfig(AppConfig):
             post_save.connect(clear_page_cache, sender=model, dispatch_uid=f"pages-{model}")
             post_delete.connect(clear_page_cache, sender=model, dispatch_uid=f"pages-d-{model}")
         # Every change of a course certificate (issued, revoked by a refund or the
-        # director, reissued) may complete a program or take a course back out of one.
+        # director, reissued, reinstated) may complete a program or take a course out.
         post_save.connect(
             credentials.on_certificate_change,
-            sender=CertificateStatusChange,
+            sender=Certificate,
             dispatch_uid="programs-certificate-change",
         )
         if progress.program_links not in program_link_providers:

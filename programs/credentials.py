@@ -176,30 +176,30 @@ def credential_revoke(
     return credential
 
 
-def on_certificate_change(sender, instance, created: bool, **kwargs) -> None:
-    """post_save of CertificateStatusChange: a course certificate was issued, revoked,
-    reissued or reinstated. A revoked one withdraws every credential relying on it;
-    then the learner's credentials are settled (a new one when still complete).
+def on_certificate_change(sender, instance: Certificate, **kwargs) -> None:
+    """post_save of Certificate: a course certificate was issued, revoked, reissued or
+    reinstated (its status is saved by then; the history row is written just before).
+    A revoked one withdraws every credential relying on it; then the learner's
+    credentials are settled (a new one when the program is still complete).
 
     Runs in the certificate's transaction, in a savepoint: a failure here is logged and
     never undoes the course certificate's own change."""
-    if not created or instance.to_status == Certificate.Status.REISSUED:
-        return  # a reissue: its successor's own "issued" row follows in this transaction
-    certificate = instance.certificate
+    if instance.status == Certificate.Status.REISSUED:
+        return  # a correction: its successor is saved next, in this transaction
     try:
         with transaction.atomic():
-            if instance.to_status == Certificate.Status.REVOKED:
-                for credential in certificate.program_credentials.filter(status=Status.VALID):
+            if instance.status == Certificate.Status.REVOKED:
+                for credential in instance.program_credentials.filter(status=Status.VALID):
                     credential_revoke(
                         credential=credential,
                         public_reason=PublicReason.COURSE_WITHDRAWN,
-                        note=f"Course certificate {certificate.display_code} was revoked: "
-                        f"{instance.note}",
+                        note=f"Course certificate {instance.display_code} was revoked: "
+                        f"{instance.internal_note}",
                         actor=Actor.SYSTEM,
                     )
-            credentials_settle(user=certificate.enrollment.user)
+            credentials_settle(user=instance.enrollment.user)
     except Exception:
-        logger.exception("Program credentials not settled after %s", certificate.display_code)
+        logger.exception("Program credentials not settled after %s", instance.display_code)
 
 
 # --- PDF ---------------------------------------------------------------------------------
