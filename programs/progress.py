@@ -66,6 +66,16 @@ class Progress:
         return sum((s.course.ce_credits for s in self.counted_steps()), Decimal(0))
 
     @property
+    def credit_range(self) -> tuple[Decimal, Decimal]:
+        """The fewest and the most credits completing the program can take: the required
+        courses plus the lightest, or the heaviest, electives it needs."""
+        required = sum((s.course.ce_credits for s in self.required_steps), Decimal(0))
+        electives = sorted(s.course.ce_credits for s in self.elective_steps)
+        needed = self.electives_needed
+        heaviest = electives[len(electives) - needed :] if needed else []
+        return required + sum(electives[:needed], Decimal(0)), required + sum(heaviest, Decimal(0))
+
+    @property
     def credits_done(self) -> Decimal:
         return sum((s.course.ce_credits for s in self.steps if s.state == DONE), Decimal(0))
 

@@ -48,6 +48,7 @@ def test_learner_buys_the_program_in_one_checkout_and_earns_the_certificate(
     page.get_by_role("link", name=TITLE).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
     expect(page.get_by_text("1 of the 2 electives")).to_be_visible()
+    expect(page.get_by_text("Program · 3 courses · 11 to 14 CE credits")).to_be_visible()
     both_sizes(page, "program-page-public")
 
     page.get_by_role("link", name="Sign in to buy the courses").click()
