@@ -2,7 +2,6 @@ from datetime import date
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -25,7 +24,7 @@ from .models import (
     ProgramCredentialStatusChange,
     ProgramPurchase,
 )
-from .progress import DONE, program_progress
+from .progress import program_learners
 
 
 class ProgramCourseInline(admin.TabularInline):
@@ -104,25 +103,14 @@ class ProgramAdmin(admin.ModelAdmin):
         """Who is enrolled in the program's courses, how far along, and who completed."""
         if obj.pk is None:
             return "—"
-        learners = (
-            get_user_model()
-            .objects.filter(
-                enrollments__status=Enrollment.Status.ACTIVE,
-                enrollments__course__program_memberships__program=obj,
-            )
-            .distinct()
-            .order_by("email")[:200]
-        )
         held = {c.user_id: c for c in obj.credentials.filter(status=ProgramCredential.Status.VALID)}
         rows = []
-        for user in learners:
-            progress = program_progress(obj, user)
-            done = sum(1 for s in progress.steps if s.state == DONE)
+        for user, progress in program_learners(obj):
             credential = held.get(user.pk)
             rows.append(
                 (
                     user.email,
-                    f"{done} of {progress.needed_count} done",
+                    f"{progress.done_count} of {progress.needed_count} done",
                     f"completed, {credential.display_code}" if credential else "not yet",
                 )
             )
