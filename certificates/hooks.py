@@ -10,3 +10,16 @@ transcript_panels: list[Callable[..., list[Panel]]] = []
 
 def transcript_extras(user) -> list[Panel]:
     return [panel for provider in transcript_panels for panel in provider(user)]
+
+
+# Other documents with codes from certificates.codes (a program's credential): each
+# resolver returns the verification URL of the document with this stored code, or None.
+code_resolvers: list[Callable[[str], str | None]] = []
+
+
+def other_document_url(code: str) -> str | None:
+    for resolver in code_resolvers:
+        url = resolver(code)
+        if url:
+            return url
+    return None

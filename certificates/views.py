@@ -150,6 +150,10 @@ def verify_form(request: HttpRequest) -> HttpResponse:
         normalized = codes.normalize(typed)
         if normalized is None:
             return _noindex(render(request, "certificates/not_found.html", status=404))
+        if not Certificate.objects.filter(code=normalized).exists():
+            other = hooks.other_document_url(normalized)
+            if other:
+                return redirect(other)
         return redirect("certificates:verify", code=codes.display(normalized))
     # The empty form is the one page a board searching for "verify certificate" should
     # find, so it is indexable; every certificate page stays noindex.

@@ -8,7 +8,7 @@ class ProgramsConfig(AppConfig):
     verbose_name = "Programs"
 
     def ready(self) -> None:
-        from certificates.hooks import transcript_panels
+        from certificates.hooks import code_resolvers, transcript_panels
         from certificates.models import Certificate
         from courses.caching import clear_page_cache
         from courses.hooks import program_link_providers
@@ -28,6 +28,8 @@ class ProgramsConfig(AppConfig):
         )
         if progress.program_links not in program_link_providers:
             program_link_providers.append(progress.program_links)
+        if credentials.verification_url_for_code not in code_resolvers:
+            code_resolvers.append(credentials.verification_url_for_code)
         if progress.transcript_panel not in transcript_panels:
             transcript_panels.append(progress.transcript_panel)
         if progress.my_courses_panel not in my_courses_panels:

@@ -258,6 +258,12 @@ def credential_by_typed_code(typed: str) -> ProgramCredential | None:
     return ProgramCredential.objects.filter(code=code).first()
 
 
+def verification_url_for_code(code: str) -> str | None:
+    """certificates.hooks: the verify form finds a program credential's code too."""
+    credential = ProgramCredential.objects.filter(code=code).first()
+    return credential.get_absolute_url() if credential else None
+
+
 def verification_facts(credential: ProgramCredential) -> dict:
     """The public JSON: printed facts and status with the public reason only."""
     return {

@@ -107,6 +107,13 @@ def test_verify_page_and_json(client, earned):
     assert client.get("/verify/programs/0000-0000-0000-0000/").status_code == 404
 
 
+def test_the_verify_form_finds_a_program_credential_code(client, earned):
+    credential, _ = earned
+    response = client.get(reverse("certificates:verify_form"), {"code": credential.code.lower()})
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == credential.get_absolute_url()
+
+
 def test_transcript_lists_the_credential(client, earned, learner):
     credential, _ = earned
     client.force_login(learner)
