@@ -5,7 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from certificates.views import _noindex, _rate_limited
 from enrollment.media import serve_private_file
@@ -23,7 +23,7 @@ def _program(request: HttpRequest, slug: str) -> Program:
     return get_object_or_404(programs, slug=slug)
 
 
-@require_GET
+@require_safe
 def program_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """The public program page; for a signed-in learner, their progress and the offer to
     buy the courses they do not own yet."""
@@ -71,7 +71,7 @@ def program_buy(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def credential_download(request: HttpRequest, code: str) -> HttpResponse:
     """The PDF to its holder while valid; to staff with download_any_certificate."""
     credential = credentials.credential_by_typed_code(code)
@@ -101,7 +101,7 @@ def credential_download(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 def verify(request: HttpRequest, code: str) -> HttpResponse:
     limited = _rate_limited(request)
     if limited:
@@ -119,7 +119,7 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 def verify_json(request: HttpRequest, code: str) -> HttpResponse:
     limited = _rate_limited(request)
     if limited:
