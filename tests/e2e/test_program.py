@@ -121,6 +121,9 @@ def test_learner_buys_the_program_in_one_checkout_and_earns_the_certificate(
     page.get_by_role("link", name=couples.number).click()
     page.get_by_label("What did not meet your expectations?").fill("Wrong topic for me.")
     page.get_by_role("button", name=re.compile("Ask for a refund")).click()
+    # Only that course's order: its own price at the program discount.
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Refund $80.10")
+    page.get_by_role("button", name="Yes, refund my order").click()
     expect(page.get_by_text("Your order was refunded")).to_be_visible()
     board.reload()
     expect(board.get_by_role("status")).to_have_text("REVOKED")
