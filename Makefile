@@ -85,7 +85,7 @@ demo: system-packages-demo install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py collectstatic --noinput -v 0
-	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo --learner-progress
 	@echo "Serving on http://$(DEMO_BIND) with the task worker beside it (Ctrl-C stops both)"
 	@$(BIN)/python manage.py worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \

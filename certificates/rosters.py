@@ -45,8 +45,9 @@ ROSTER_COLUMNS = [
 ]
 
 
-def roster_certificates(*, start: date, end: date, course=None) -> QuerySet:
-    """Certificates completed in [start, end], every status, with the post-test score."""
+def roster_certificates(*, start: date, end: date, course=None, course_ids=None) -> QuerySet:
+    """Certificates completed in [start, end], every status, with the post-test score;
+    of one course, or of the courses `course_ids` (a program's), or of all."""
     score = (
         Attempt.objects.filter(enrollment=OuterRef("enrollment"), passed=True)
         .order_by("submitted_at")
@@ -55,6 +56,8 @@ def roster_certificates(*, start: date, end: date, course=None) -> QuerySet:
     rows = Certificate.objects.filter(completed_on__range=(start, end))
     if course is not None:
         rows = rows.filter(enrollment__course=course)
+    if course_ids is not None:
+        rows = rows.filter(enrollment__course__in=course_ids)
     return (
         rows.select_related("enrollment__user", "approval__body")
         .prefetch_related("approval__body__cebroker_profession_codes")

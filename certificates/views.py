@@ -19,7 +19,7 @@ from enrollment.media import serve_private_file
 from enrollment.models import Enrollment
 from testing.question_csv import safe_cell
 
-from . import codes, services
+from . import codes, hooks, services
 from .facts import Holder
 from .models import UNAPPROVED_UNIT, Certificate
 
@@ -150,6 +150,10 @@ def verify_form(request: HttpRequest) -> HttpResponse:
         normalized = codes.normalize(typed)
         if normalized is None:
             return _noindex(render(request, "certificates/not_found.html", status=404))
+        if not Certificate.objects.filter(code=normalized).exists():
+            other = hooks.other_document_url(normalized)
+            if other:
+                return redirect(other)
         return redirect("certificates:verify", code=codes.display(normalized))
     # The empty form is the one page a board searching for "verify certificate" should
     # find, so it is indexable; every certificate page stays noindex.
@@ -209,7 +213,12 @@ def transcript(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "certificates/transcript.html",
-        {"certificates": certificates, "by_type": by_type, "by_year": by_year},
+        {
+            "certificates": certificates,
+            "by_type": by_type,
+            "by_year": by_year,
+            "panels": hooks.transcript_extras(request.user),
+        },
     )
 
 

@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "testing",
     "certificates",
     "credentials",
+    "programs",
     "demo",
     "ops",
     # Deletes a course file from storage once a replaced or deleted one's change commits;

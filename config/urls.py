@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("testing.urls")),
     path("", include("credentials.urls")),  # before certificates: /verify/document/
     path("", include("certificates.urls")),
+    path("", include("programs.urls")),
     path("", include("courses.urls")),
 ]
 

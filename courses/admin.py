@@ -30,7 +30,6 @@ from .models import (
     CourseInstructor,
     Instructor,
     LearningObjective,
-    Program,
     ProgramPolicies,
     ProviderApproval,
     Section,
@@ -519,21 +518,6 @@ class InstructorAdmin(ContentHistoryAdmin):
         )
         response["Cache-Control"] = "private, no-store"
         return response
-
-
-@admin.register(Program)
-class ProgramAdmin(admin.ModelAdmin):
-    list_display = ["title", "course_count"]
-    search_fields = ["title", "description"]
-    prepopulated_fields = {"slug": ["title"]}
-    filter_horizontal = ["courses"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).annotate(_courses=Count("courses"))
-
-    @admin.display(description="courses", ordering="_courses")
-    def course_count(self, obj: Program) -> int:
-        return obj._courses
 
 
 @admin.register(ProgramPolicies)

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import post_delete, post_save
 
 
 class CoursesConfig(AppConfig):
@@ -16,12 +16,8 @@ class CoursesConfig(AppConfig):
             models.CourseInstructor,
             models.Instructor,
             models.LearningObjective,
-            models.Program,
             models.ProgramPolicies,
         )
         for model in catalog:
             post_save.connect(clear_page_cache, sender=model, dispatch_uid=f"pages-{model}")
             post_delete.connect(clear_page_cache, sender=model, dispatch_uid=f"pages-d-{model}")
-        m2m_changed.connect(
-            clear_page_cache, sender=models.Program.courses.through, dispatch_uid="pages-programs"
-        )

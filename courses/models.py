@@ -137,13 +137,7 @@ class CourseQuerySet(models.QuerySet):
         )
 
     def for_detail_page(self) -> "CourseQuerySet":
-        return (
-            self.with_instructors()
-            .with_approvals()
-            .prefetch_related(
-                "objectives", Prefetch("programs", queryset=Program.objects.order_by("title"))
-            )
-        )
+        return self.with_instructors().with_approvals().prefetch_related("objectives")
 
     def search(self, text: str) -> "CourseQuerySet":
         """Each word must be in the title, summary, an objective or an instructor's name."""
@@ -307,21 +301,6 @@ class LearningObjective(models.Model):
 
     def __str__(self) -> str:
         return self.text
-
-
-class Program(models.Model):
-    """A track that groups courses, e.g. a certificate of advanced study."""
-
-    title = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=200, unique=True)
-    description = models.TextField(blank=True)
-    courses = models.ManyToManyField(Course, related_name="programs", blank=True)
-
-    class Meta:
-        ordering = ["title"]
-
-    def __str__(self) -> str:
-        return self.title
 
 
 class ProgramPolicies(models.Model):

@@ -21,7 +21,12 @@ def catalog(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "courses/catalog.html",
-        {"form": form, "page": page, "courses": page.object_list},
+        {
+            "form": form,
+            "page": page,
+            "courses": page.object_list,
+            "programs": [] if form.is_filtered else hooks.program_links(),
+        },
     )
 
 
@@ -45,6 +50,7 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "policies": policies,
             "credit_options": options,
             "credit_requirements": hooks.credit_requirements(course),
+            "programs": hooks.program_links(course),
             "learner_credit": _learner_credit(request.user, options, today),
             "course_ld": _structured_data(course, instructors, policies),
         },

@@ -24,3 +24,18 @@ completion_providers: list[Callable[..., list[Step]]] = []
 def completion_steps(enrollment) -> list[Step]:
     steps = [step for provider in completion_providers for step in provider(enrollment)]
     return sorted(steps, key=lambda step: step.order)
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A block that an app to the right adds to "My courses": a template and its context."""
+
+    template: str
+    context: dict
+
+
+my_courses_panels: list[Callable[..., list[Panel]]] = []
+
+
+def my_courses_extras(user) -> list[Panel]:
+    return [panel for provider in my_courses_panels for panel in provider(user)]

@@ -83,10 +83,15 @@ class Order(StatusRecord):
     # What the payment provider reported.
     amount_paid_cents = models.PositiveIntegerField("paid (cents)", default=0)
     amount_refunded_cents = models.PositiveIntegerField("refunded (cents)", default=0)
-    stripe_checkout_session_id = models.CharField(
-        max_length=255, unique=True, null=True, blank=True
+    # Not unique: one Checkout Session may pay several orders (a program's courses), one
+    # order per course so that refunds stay per course; they then share the payment.
+    # NULL (not "") while unknown, as when they were unique: housekeeping filters on it.
+    stripe_checkout_session_id = models.CharField(  # noqa: DJ001
+        max_length=255, db_index=True, null=True, blank=True
     )
-    stripe_payment_intent_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    stripe_payment_intent_id = models.CharField(  # noqa: DJ001
+        max_length=255, db_index=True, null=True, blank=True
+    )
     needs_attention = models.BooleanField(
         default=False, help_text="Set when a payment did not match the order; see the note."
     )

@@ -39,7 +39,16 @@ def order_start(*, user, course: Course) -> Order:
         return _order_start_locked(user=user, course=course)
 
 
-def _order_start_locked(*, user, course: Course) -> Order:
+def order_start_priced(*, user, course: Course, price_cents: int, note: str) -> Order:
+    """A new pending order at a price other than the course's (a program's discount),
+    for a checkout that pays several orders at once; `note` says why the price differs.
+    Call with the learner's row locked (the caller reuses its own earlier orders)."""
+    return _order_start_locked(user=user, course=course, price_cents=price_cents, note=note)
+
+
+def _order_start_locked(
+    *, user, course: Course, price_cents: int | None = None, note: str = ""
+) -> Order:
     recent = (
         Order.objects.filter(
             user=user,
@@ -52,6 +61,8 @@ def _order_start_locked(*, user, course: Course) -> Order:
         )
         .order_by("-created_at")
         .first()
+        if price_cents is None
+        else None
     )
     if recent is not None:
         return recent
@@ -63,14 +74,16 @@ def _order_start_locked(*, user, course: Course) -> Order:
         course=course,
         gateway=payments.gateway_for(course),
         course_title=course.title,
-        price_cents=course.price_cents,
+        price_cents=course.price_cents if price_cents is None else price_cents,
         currency=course.currency,
         ce_credits=credit.credits if credit else course.ce_credits,
         credit_type=f"{credit.unit} ({credit.body_abbreviation})"
         if credit
         else "hours of instruction (no approved CE credit for this profession)",
         refund_policy="\n\n".join(
-            filter(None, [refunds.refund_rule_text(), policies and policies.refund_cancellation])
+            filter(
+                None, [note, refunds.refund_rule_text(), policies and policies.refund_cancellation]
+            )
         ),
     )
     status_start(order, actor=Actor.LEARNER, actor_user=user)
@@ -81,6 +94,7 @@ def _order_start_locked(*, user, course: Course) -> Order:
         amount_cents=order.price_cents,
         currency=order.currency,
         user_id=user.pk,
+        **({"note": note} if note else {}),
     )
     return order
 
@@ -110,6 +124,44 @@ def checkout_begin(*, order: Order) -> str:
     return session.url
 
 
+def checkout_begin_together(*, orders: list[Order], cancel_path: str) -> str:
+    """Pay several orders of one learner in one Checkout Session (a line per order);
+    returns where to send the learner next. The same orders give the same session."""
+    first = orders[0]
+    total = sum(order.price_cents for order in orders)
+    if total == 0:
+        for order in orders:
+            payment_record(order=order, reference="", amount_cents=0, actor=Actor.LEARNER)
+        return reverse("enrollment:my_courses")
+    if first.gateway == Gateway.DEMO:
+        Order.objects.filter(pk__in=[o.pk for o in orders]).update(
+            stripe_checkout_session_id=f"cs_demo_{first.number}"
+        )
+        return reverse("enrollment:demo_checkout", kwargs={"number": first.number})
+    site = settings.SITE_URL
+    session = payments.stripe_gateway.checkout_session_create_for_orders(
+        orders=[(o.number, o.course_title, o.price_cents) for o in orders],
+        currency=first.currency,
+        customer_email=first.user.email,
+        success_url=f"{site}{reverse('enrollment:checkout_success')}?session_id={{CHECKOUT_SESSION_ID}}",
+        cancel_url=f"{site}{cancel_path}",
+    )
+    Order.objects.filter(
+        pk__in=[o.pk for o in orders], stripe_checkout_session_id__isnull=True
+    ).update(stripe_checkout_session_id=session.id)
+    return session.url
+
+
+def session_order_numbers(session: dict[str, Any]) -> list[str]:
+    """The orders a Checkout Session pays: several (metadata order_numbers) or one."""
+    metadata = session.get("metadata") or {}
+    listed = str(metadata.get("order_numbers") or "").split()
+    if listed:
+        return listed
+    number = session.get("client_reference_id") or metadata.get("order_number")
+    return [number] if number else []
+
+
 def checkout_session_fulfil(
     *, session: dict[str, Any], actor: str, event_id: str = ""
 ) -> Order | None:
@@ -120,47 +172,67 @@ def checkout_session_fulfil(
     """
     if session.get("payment_status") not in {"paid", "no_payment_required"}:
         return None
-    number = session.get("client_reference_id") or (session.get("metadata") or {}).get(
-        "order_number"
-    )
+    numbers = session_order_numbers(session)
+    paid_states = {OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED}
     with transaction.atomic():
-        order = Order.objects.select_for_update().filter(number=number or "").first()
-        if order is None:
+        found = list(Order.objects.select_for_update().filter(number__in=numbers).order_by("pk"))
+        if not found or len(found) != len(set(numbers)):
             logger.warning("Checkout session %s names no known order", session.get("id"))
             return None
-        if order.status in {OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED}:
-            return order
-        problems = _session_mismatches(order, session)
+        first = next(o for o in found if o.number == numbers[0])
+        if all(order.status in paid_states for order in found):
+            return first
+        problems = _session_mismatches(found, session)
         if problems:
             note = f"Checkout session {session.get('id')} not fulfilled: {'; '.join(problems)}."
-            if note not in order.attention_note:
-                order.needs_attention = True
-                order.attention_note = f"{order.attention_note}\n{note}".strip()
-                order.save(update_fields=["needs_attention", "attention_note", "updated_at"])
+            for order in found:
+                if note not in order.attention_note:
+                    order.needs_attention = True
+                    order.attention_note = f"{order.attention_note}\n{note}".strip()
+                    order.save(update_fields=["needs_attention", "attention_note", "updated_at"])
             logger.error(note)
             return None
-        order.stripe_checkout_session_id = session["id"]
-        payment_record(
-            order=order,
-            reference=session.get("payment_intent") or "",
-            amount_cents=session.get("amount_total") or 0,
-            actor=actor,
-            event_id=event_id,
-        )
-    return order
+        for order in found:
+            if order.status in paid_states:
+                continue
+            order.stripe_checkout_session_id = session["id"]
+            payment_record(
+                order=order,
+                reference=session.get("payment_intent") or "",
+                # One order: what Stripe took (after any promotion code). Several: each
+                # order's own price (their sum is the session's total, checked above).
+                amount_cents=(session.get("amount_total") or 0)
+                if len(found) == 1
+                else order.price_cents,
+                actor=actor,
+                event_id=event_id,
+            )
+    return first
 
 
-def _session_mismatches(order: Order, session: dict[str, Any]) -> list[str]:
+def _session_mismatches(found: list[Order], session: dict[str, Any]) -> list[str]:
     problems = []
-    if order.stripe_checkout_session_id and order.stripe_checkout_session_id != session.get("id"):
-        problems.append(f"the order was opened with session {order.stripe_checkout_session_id}")
-    # Promotion codes lower amount_total; the price before discounts must be the order's.
-    if session.get("amount_subtotal") != order.price_cents:
+    subtotal = sum(order.price_cents for order in found)
+    for order in found:
+        if order.stripe_checkout_session_id and order.stripe_checkout_session_id != session.get(
+            "id"
+        ):
+            problems.append(
+                f"order {order.number} was opened with session {order.stripe_checkout_session_id}"
+            )
+    if len({order.user_id for order in found}) != 1:
+        problems.append("the orders belong to different learners")
+    if len({order.currency for order in found}) != 1:
+        problems.append("the orders are in different currencies")
+    # Promotion codes lower amount_total; the price before discounts must be the orders'.
+    if session.get("amount_subtotal") != subtotal:
         problems.append(
-            f"amount {session.get('amount_subtotal')} differs from the order's {order.price_cents}"
+            f"amount {session.get('amount_subtotal')} differs from the orders' {subtotal}"
         )
-    if str(session.get("currency", "")).upper() != order.currency:
-        problems.append(f"currency {session.get('currency')} differs from {order.currency}")
+    if len(found) > 1 and session.get("amount_total") != subtotal:
+        problems.append("a discount on a session paying several orders cannot be split")
+    if str(session.get("currency", "")).upper() != found[0].currency:
+        problems.append(f"currency {session.get('currency')} differs from {found[0].currency}")
     return problems
 
 
@@ -213,29 +285,48 @@ def _enroll(order: Order) -> Enrollment:
 def order_close_unpaid(
     *, session: dict[str, Any], to: str, actor: str = Actor.WEBHOOK, event_id: str = ""
 ) -> Order | None:
-    """An expired or failed Checkout Session closes its pending order without access."""
-    number = session.get("client_reference_id") or ""
+    """An expired or failed Checkout Session closes its pending orders without access."""
+    numbers = session_order_numbers(session)
+    first = None
     with transaction.atomic():
-        order = Order.objects.select_for_update().filter(number=number).first()
-        if order is None or not order.can_move_to(to) or order.status != OrderStatus.PENDING:
-            return order  # paid already, or closed already: nothing to do
-        order_move(order=order, to=to, actor=actor, event_id=event_id)
-        event_log("order.closed", order=order.number, status=to, stripe_event=event_id or "-")
-    return order
+        for order in Order.objects.select_for_update().filter(number__in=numbers).order_by("pk"):
+            first = first or order
+            if not order.can_move_to(to) or order.status != OrderStatus.PENDING:
+                continue  # paid already, or closed already: nothing to do
+            order_move(order=order, to=to, actor=actor, event_id=event_id)
+            event_log("order.closed", order=order.number, status=to, stripe_event=event_id or "-")
+    return first
 
 
 def demo_payment_complete(*, order: Order) -> Order | None:
-    """The demo gateway's Pay button: a session shaped like Stripe's, same fulfilment."""
+    """The demo gateway's Pay button: a session shaped like Stripe's, same fulfilment;
+    it pays every order opened with the same demo session (a program's courses)."""
+    together = demo_session_orders(order)
+    amount = sum(o.price_cents for o in together)
     session = {
         "id": order.stripe_checkout_session_id or f"cs_demo_{order.number}",
         "payment_status": "paid",
         "client_reference_id": order.number,
-        "amount_subtotal": order.price_cents,
-        "amount_total": order.price_cents,
+        "metadata": {"order_numbers": " ".join(o.number for o in together)},
+        "amount_subtotal": amount,
+        "amount_total": amount,
         "currency": order.currency.lower(),
         "payment_intent": f"pi_demo_{order.number}",
     }
     return checkout_session_fulfil(session=session, actor=Actor.LEARNER)
+
+
+def demo_session_orders(order: Order) -> list[Order]:
+    """The orders the demo gateway's page pays together with `order` (itself included)."""
+    if not order.stripe_checkout_session_id:
+        return [order]
+    return list(
+        Order.objects.filter(
+            user=order.user_id,
+            stripe_checkout_session_id=order.stripe_checkout_session_id,
+            gateway=Gateway.DEMO,
+        ).order_by("pk")
+    )
 
 
 # Stripe lets a Checkout Session run for 24 hours; an order whose session is older than

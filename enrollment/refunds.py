@@ -113,17 +113,7 @@ def refund_apply(
     metadata = stripe_refund.get("metadata") or {}
     payment_intent = stripe_refund.get("payment_intent") or ""
     with transaction.atomic():
-        order = (
-            Order.objects.select_for_update()
-            .filter(stripe_payment_intent_id=payment_intent)
-            .first()
-            if payment_intent
-            else None
-        )
-        if order is None and metadata.get("order_number"):
-            order = (
-                Order.objects.select_for_update().filter(number=metadata["order_number"]).first()
-            )
+        order = _refunded_order(payment_intent, metadata)
         if order is None:
             return None
         refund = (
@@ -173,6 +163,37 @@ def refund_apply(
         )
         _order_settle_refunds(order, refund, actor=actor, actor_user=actor_user, event_id=event_id)
     return refund
+
+
+def _refunded_order(payment_intent: str, metadata: dict) -> Order | None:
+    """The (locked) order a Stripe refund belongs to. Our refunds name their order in
+    the metadata; a Dashboard refund names only the payment, which several orders share
+    when one checkout paid a program's courses: then the refund cannot be placed, and
+    those orders are flagged for the director, who refunds per course from admin."""
+    orders = Order.objects.select_for_update()
+    if metadata.get("order_number"):
+        order = orders.filter(number=metadata["order_number"]).first()
+        if order is not None and (
+            not payment_intent or order.stripe_payment_intent_id in {None, payment_intent}
+        ):
+            return order
+    if not payment_intent:
+        return None
+    sharing = list(orders.filter(stripe_payment_intent_id=payment_intent).order_by("pk")[:2])
+    if len(sharing) == 1:
+        return sharing[0]
+    if sharing:
+        note = (
+            f"A refund on payment {payment_intent} made outside this site does not say which "
+            "course it is for (the payment paid several orders). Record it per course."
+        )
+        for order in Order.objects.filter(stripe_payment_intent_id=payment_intent):
+            if note not in order.attention_note:
+                order.needs_attention = True
+                order.attention_note = f"{order.attention_note}\n{note}".strip()
+                order.save(update_fields=["needs_attention", "attention_note", "updated_at"])
+        logger.error(note)
+    return None
 
 
 def _order_settle_refunds(order: Order, refund: Refund, *, actor, actor_user, event_id) -> None:

@@ -42,12 +42,62 @@ def checkout_session_create(
     cancel_url: str,
 ) -> CheckoutSession:
     metadata = {"order_number": order_number, "order_id": str(order_id)}
+    return _session_create(
+        lines=[(title, amount_cents)],
+        reference=order_number,
+        metadata=metadata,
+        currency=currency,
+        customer_email=customer_email,
+        success_url=success_url,
+        cancel_url=cancel_url,
+        allow_promotion_codes=True,
+        idempotency_key=f"checkout-{order_number}",
+    )
+
+
+def checkout_session_create_for_orders(
+    *,
+    orders: list[tuple[str, str, int]],
+    currency: str,
+    customer_email: str,
+    success_url: str,
+    cancel_url: str,
+) -> CheckoutSession:
+    """One Checkout Session paying several orders: one line per order (number, title,
+    amount), the order numbers in the metadata. No promotion codes: a Stripe discount on
+    the whole session could not be split exactly between the orders' refunds."""
+    numbers = " ".join(number for number, _, _ in orders)
+    return _session_create(
+        lines=[(title, amount) for _, title, amount in orders],
+        reference=orders[0][0],
+        metadata={"order_numbers": numbers},
+        currency=currency,
+        customer_email=customer_email,
+        success_url=success_url,
+        cancel_url=cancel_url,
+        allow_promotion_codes=False,
+        idempotency_key=f"checkout-{'+'.join(number for number, _, _ in orders)}",
+    )
+
+
+def _session_create(
+    *,
+    lines: list[tuple[str, int]],
+    reference: str,
+    metadata: dict[str, str],
+    currency: str,
+    customer_email: str,
+    success_url: str,
+    cancel_url: str,
+    allow_promotion_codes: bool,
+    idempotency_key: str,
+) -> CheckoutSession:
     session = _client().v1.checkout.sessions.create(
         params={
             "mode": "payment",
-            "client_reference_id": order_number,
+            "client_reference_id": reference,
             "customer_email": customer_email,
-            "allow_promotion_codes": True,
+            "allow_promotion_codes": allow_promotion_codes,
             "line_items": [
                 {
                     "quantity": 1,
@@ -57,13 +107,14 @@ def checkout_session_create(
                         "product_data": {"name": title},
                     },
                 }
+                for title, amount_cents in lines
             ],
             "metadata": metadata,
             "payment_intent_data": {"metadata": metadata},
             "success_url": success_url,
             "cancel_url": cancel_url,
         },
-        options={"idempotency_key": f"checkout-{order_number}"},
+        options={"idempotency_key": idempotency_key},
     )
     return CheckoutSession(id=session.id, url=session.url)
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from courses.credits import credit_for_learner
 from courses.models import Course, ProgramPolicies
 
-from . import orders, payments, refunds, states, webhooks
+from . import hooks, orders, payments, refunds, states, webhooks
 from .models import Enrollment, Gateway, Order, OrderStatus
 
 SESSION_ID = re.compile(r"cs_[A-Za-z0-9_]{1,250}")
@@ -57,7 +57,14 @@ def checkout_success(request: HttpRequest) -> HttpResponse:
     session_id = request.GET.get("session_id", "")
     if not SESSION_ID.fullmatch(session_id):
         raise Http404
-    order = get_object_or_404(Order, stripe_checkout_session_id=session_id, user=request.user)
+    # One session may pay several orders (a program's courses); they are fulfilled together.
+    order = (
+        Order.objects.filter(stripe_checkout_session_id=session_id, user=request.user)
+        .order_by("pk")
+        .first()
+    )
+    if order is None:
+        raise Http404
     if order.status == OrderStatus.PENDING:
         try:
             session = payments.stripe_gateway.checkout_session_retrieve(session_id)
@@ -66,7 +73,10 @@ def checkout_success(request: HttpRequest) -> HttpResponse:
         if session is not None:
             orders.checkout_session_fulfil(session=session, actor=states.Actor.LEARNER)
         order.refresh_from_db()
-    return render(request, "enrollment/checkout_success.html", {"order": order})
+    together = Order.objects.filter(
+        stripe_checkout_session_id=session_id, user=request.user
+    ).order_by("pk")
+    return render(request, "enrollment/checkout_success.html", {"order": order, "orders": together})
 
 
 @login_required
@@ -90,11 +100,14 @@ def demo_checkout(request: HttpRequest, number: str) -> HttpResponse:
         return redirect("enrollment:my_courses")
     if request.method == "POST":
         orders.demo_payment_complete(order=order)
-        messages.success(
-            request, f"Test payment received. You are enrolled in “{order.course_title}”."
-        )
+        titles = "”, “".join(o.course_title for o in orders.demo_session_orders(order))
+        messages.success(request, f"Test payment received. You are enrolled in “{titles}”.")
         return redirect("enrollment:my_courses")
-    return render(request, "enrollment/demo_checkout.html", {"order": order})
+    return render(
+        request,
+        "enrollment/demo_checkout.html",
+        {"order": order, "orders": orders.demo_session_orders(order)},
+    )
 
 
 @login_required
@@ -114,7 +127,11 @@ def my_courses(request: HttpRequest) -> HttpResponse:
             )
         )
     )
-    return render(request, "enrollment/my_courses.html", {"enrollments": enrollments})
+    return render(
+        request,
+        "enrollment/my_courses.html",
+        {"enrollments": enrollments, "panels": hooks.my_courses_extras(request.user)},
+    )
 
 
 @login_required

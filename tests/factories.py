@@ -14,11 +14,11 @@ from courses.models import (
     Instructor,
     LearningObjective,
     Level,
-    Program,
     ProgramPolicies,
     ProviderApproval,
     Section,
 )
+from programs.models import Program, ProgramCourse
 from testing.models import Choice, Question
 
 PASSWORD = "correct-horse-battery-staple"
@@ -109,6 +109,15 @@ class ProgramFactory(factory.django.DjangoModelFactory):
 
     title = factory.Sequence(lambda n: f"Program {n}")
     slug = factory.Sequence(lambda n: f"program-{n}")
+
+
+class ProgramCourseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProgramCourse
+
+    program = factory.SubFactory(ProgramFactory)
+    course = factory.SubFactory(CourseFactory)
+    position = factory.Sequence(int)
 
 
 class ProgramPoliciesFactory(factory.django.DjangoModelFactory):

@@ -91,7 +91,14 @@ class FakeStripe:
 
     def _create_session(self, form: dict[str, str]) -> dict[str, Any]:
         session_id = new_id("cs")
-        amount = int(form["line_items[0][price_data][unit_amount]"])
+        # Stripe adds up every line: unit amount times quantity.
+        amount = 0
+        for index in itertools.count():
+            prefix = f"line_items[{index}]"
+            if f"{prefix}[price_data][unit_amount]" not in form:
+                break
+            quantity = int(form.get(f"{prefix}[quantity]") or 1)
+            amount += int(form[f"{prefix}[price_data][unit_amount]"]) * quantity
         session = {
             "id": session_id,
             "object": "checkout.session",

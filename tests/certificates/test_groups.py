@@ -92,5 +92,7 @@ def test_the_groups_hold_the_permissions_the_contract_names():
         ("enrollment", "decide_refund_request"),
     } <= held["Refund desk"]
     assert ("accounts", "change_user") not in set().union(*held.values())
-    assert not any(code.startswith("delete_") and app != "courses" and app != "testing"
+    # Deleting is only for inline rows of content (a course's sections, a program's courses).
+    assert not any(code.startswith("delete_") and app not in {"courses", "testing", "programs"}
                    for app, code in set().union(*held.values()))  # fmt: skip
+    assert ("programs", "delete_program") not in set().union(*held.values())

@@ -170,7 +170,7 @@ def test_policies_cannot_be_added_twice(client, director, policies):
     [
         "admin:courses_course_changelist",
         "admin:courses_instructor_changelist",
-        "admin:courses_program_changelist",
+        "admin:programs_program_changelist",
         "admin:courses_programpolicies_changelist",
         "admin:accounts_user_changelist",
     ],

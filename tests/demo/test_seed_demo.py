@@ -4,8 +4,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import User
-from courses.models import Course, Instructor, Program
+from courses.models import Course, Instructor
 from demo.management.commands.seed_demo import SEED_OBJECTIVES, SEED_SLUG
+from programs.models import Program
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +86,28 @@ def test_seed_demo_course_carries_realistic_approvals_and_the_learner_sees_their
     client.force_login(learner)
     page = client.get(reverse("courses:detail", args=[SEED_SLUG])).content.decode()
     assert "Your credit as a psychologist: <strong>8 CE credits (APA)</strong>" in page
+
+
+def test_seed_demo_loads_the_seed_program(seeded):
+    program = Program.objects.get(
+        title="Certificate of Advanced Study in Psychoanalytic Psychotherapy"
+    )
+    rows = list(program.memberships.order_by("position").values_list("course__slug", "required"))
+    assert rows[0] == (SEED_SLUG, True)
+    assert [required for _, required in rows[1:]] == [False, False]
+    assert program.electives_required == 1
+    assert "Demo data" in program.recognition_statement
+    learner = User.objects.get(email="learner@example.com")
+    assert not learner.enrollments.exists()  # the tests' demo learner owns nothing
+
+
+def test_seed_demo_with_learner_progress_shows_it(seeded, client):
+    call_command("seed_demo", "--allow-production", "--learner-progress", stdout=io.StringIO())
+    call_command("seed_demo", "--allow-production", "--learner-progress", stdout=io.StringIO())
+    learner = User.objects.get(email="learner@example.com")
+    assert learner.enrollments.count() == 1
+    client.force_login(learner)
+    page = client.get("/my/courses/").content.decode()
+    assert "My programs" in page
+    assert "Certificate of Advanced Study in Psychoanalytic Psychotherapy" in page
+    assert "In progress" in page

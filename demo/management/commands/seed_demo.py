@@ -30,7 +30,6 @@ from courses.models import (
     Instructor,
     LearningObjective,
     Level,
-    Program,
     ProgramPolicies,
     ProviderApproval,
     Section,
@@ -38,7 +37,10 @@ from courses.models import (
 )
 from courses.services import audio_track_read_duration, course_publish
 from courses.storage import private_storage
+from demo.journeys import journey_enroll
 from demo.media.questions import EVALUATION_ITEMS, QUESTIONS, SAMPLE_CONTENT
+from enrollment.models import Enrollment
+from programs.models import Program, ProgramCourse
 
 MEDIA_DIR = Path(__file__).resolve().parents[2] / "media"
 
@@ -359,6 +361,31 @@ SAMPLE_COURSES = [
 ]
 
 
+PROGRAM = {
+    "slug": "certificate-of-advanced-study-psychoanalytic-psychotherapy",
+    "facts": {
+        "title": "Certificate of Advanced Study in Psychoanalytic Psychotherapy",
+        "description": "A track of home-study courses in psychoanalytic psychotherapy that "
+        "together lead to a Certificate of Advanced Study: the therapeutic relationship, "
+        "then two electives in clinical practice.",
+        "credential_name": "Certificate of Advanced Study",
+        "electives_required": 1,
+        "discount_percent": 10,
+        "recognition_statement": "The Certificate of Advanced Study is awarded by the "
+        "Clinician CE Institute to clinicians who complete the program's courses. It is a "
+        "certificate of completion of a course of study, not a license or a board "
+        "certification; each course carries its own CE approvals. (Demo data.)",
+    },
+    # (course slug, required) in the intended order.
+    "courses": [
+        (SEED_SLUG, True),
+        ("ethics-of-telehealth-practice", False),
+        ("working-with-couples-in-conflict", False),
+    ],
+    "learner_owns": "working-with-couples-in-conflict",
+}
+
+
 def _portrait_png(initials: str) -> bytes:
     """A plain initials portrait, so the demo shows photos without shipping any."""
     image = Image.new("RGB", (320, 320), (11, 79, 138))
@@ -378,8 +405,17 @@ class Command(BaseCommand):
             action="store_true",
             help="Run even with DEBUG off (creates accounts with published passwords).",
         )
+        parser.add_argument(
+            "--learner-progress",
+            action="store_true",
+            help="Also enroll the demo learner in one elective of the demo program, so that "
+            "My courses and the program page show progress (make demo passes it; the tests "
+            "start from a learner who owns nothing).",
+        )
 
-    def handle(self, *args, allow_production: bool = False, **options):
+    def handle(
+        self, *args, allow_production: bool = False, learner_progress: bool = False, **options
+    ):
         if not settings.DEBUG and not allow_production:
             raise CommandError(
                 "seed_demo creates accounts with well-known passwords; it runs only with "
@@ -392,15 +428,6 @@ class Command(BaseCommand):
             seed = self._course(
                 SEED_SLUG, SEED_COURSE, SEED_OBJECTIVES, [instructors["michael-j-gerson"]]
             )
-            program, _ = Program.objects.update_or_create(
-                slug="certificate-of-advanced-study-psychoanalytic-psychotherapy",
-                defaults={
-                    "title": "Certificate of Advanced Study in Psychoanalytic Psychotherapy",
-                    "description": "A track of courses in psychoanalytic psychotherapy that "
-                    "together lead to a certificate of advanced study.",
-                },
-            )
-            program.courses.add(seed)
             self._course_approvals(seed, approvals, SEED_COURSE_APPROVALS)
             self._content(seed)
             self._post_test(seed, QUESTIONS)
@@ -436,11 +463,30 @@ class Command(BaseCommand):
                 blockers = course_publish(course=course)
                 if blockers:
                     raise CommandError(f"“{course}” cannot be published: {', '.join(blockers)}.")
-            for data in DEMO_ACCOUNTS.values():
-                self._account(dict(data))
+            accounts = {role: self._account(dict(data)) for role, data in DEMO_ACCOUNTS.items()}
+            self._program(seed, accounts["learner"] if learner_progress else None)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         for role, data in DEMO_ACCOUNTS.items():
             self.stdout.write(f"  {role:<8} {data['email']} / {data['password']}")
+
+    def _program(self, seed: Course, learner: User | None) -> None:
+        """The seed page's program, with the seed course required and the two sample
+        courses as electives; with `learner` (--learner-progress) the demo learner owns
+        one elective, so "My courses" and the program page show progress."""
+        program, _ = Program.objects.update_or_create(
+            slug=PROGRAM["slug"], defaults=PROGRAM["facts"]
+        )
+        for position, (slug, required) in enumerate(PROGRAM["courses"], start=1):
+            ProgramCourse.objects.update_or_create(
+                program=program,
+                course=seed if slug == SEED_SLUG else Course.objects.get(slug=slug),
+                defaults={"position": position, "required": required},
+            )
+        if learner is None:
+            return
+        owned = Course.objects.get(slug=PROGRAM["learner_owns"])
+        if not Enrollment.objects.active().filter(user=learner, course=owned).exists():
+            journey_enroll(user=learner, course=owned)
 
     def _approvals(self) -> dict[str, ProviderApproval]:
         """The approving bodies and our approvals by each, keyed by abbreviation."""

@@ -1,0 +1,36 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
+
+
+class ProgramsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "programs"
+    verbose_name = "Programs"
+
+    def ready(self) -> None:
+        from certificates.hooks import code_resolvers, transcript_panels
+        from certificates.models import Certificate
+        from courses.caching import clear_page_cache
+        from courses.hooks import program_link_providers
+        from enrollment.hooks import my_courses_panels
+
+        from . import credentials, models, progress
+
+        for model in (models.Program, models.ProgramCourse):
+            post_save.connect(clear_page_cache, sender=model, dispatch_uid=f"pages-{model}")
+            post_delete.connect(clear_page_cache, sender=model, dispatch_uid=f"pages-d-{model}")
+        # Every change of a course certificate (issued, revoked by a refund or the
+        # director, reissued, reinstated) may complete a program or take a course out.
+        post_save.connect(
+            credentials.on_certificate_change,
+            sender=Certificate,
+            dispatch_uid="programs-certificate-change",
+        )
+        if progress.program_links not in program_link_providers:
+            program_link_providers.append(progress.program_links)
+        if credentials.verification_url_for_code not in code_resolvers:
+            code_resolvers.append(credentials.verification_url_for_code)
+        if progress.transcript_panel not in transcript_panels:
+            transcript_panels.append(progress.transcript_panel)
+        if progress.my_courses_panel not in my_courses_panels:
+            my_courses_panels.append(progress.my_courses_panel)
