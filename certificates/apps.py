@@ -8,14 +8,16 @@ class CertificatesConfig(AppConfig):
 
     def ready(self) -> None:
         from courses.hooks import credit_requirement_providers
-        from enrollment.hooks import completion_providers
+        from enrollment.hooks import completion_providers, learner_state_annotations
         from enrollment.signals import enrollment_revoked
 
         from . import states
-        from .checklist import certificate_step, credit_requirements
+        from .checklist import certificate_step, credit_requirements, learner_state
 
         enrollment_revoked.connect(states.revoke_for_enrollment, dispatch_uid="cert-revoke")
         if certificate_step not in completion_providers:
             completion_providers.append(certificate_step)
+        if learner_state not in learner_state_annotations:
+            learner_state_annotations.append(learner_state)
         if credit_requirements not in credit_requirement_providers:
             credit_requirement_providers.append(credit_requirements)

@@ -21,3 +21,6 @@ class CoursesConfig(AppConfig):
         for model in catalog:
             post_save.connect(clear_page_cache, sender=model, dispatch_uid=f"pages-{model}")
             post_delete.connect(clear_page_cache, sender=model, dispatch_uid=f"pages-d-{model}")
+        from .structure import structure_depends_on
+
+        structure_depends_on(models.Course, models.Section, models.AudioTrack, models.Video)

@@ -534,6 +534,9 @@ class Section(models.Model):
 
     @property
     def body_html(self):
+        # Rendered once when the course structure is cached (courses/structure.py).
+        if "_body_html" in self.__dict__:
+            return self.__dict__["_body_html"]
         from .markdown import render_markdown
 
         return render_markdown(self.body)

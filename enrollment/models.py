@@ -2,7 +2,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
@@ -173,6 +173,22 @@ class EnrollmentQuerySet(models.QuerySet):
         if not user.is_authenticated:
             return self.none()
         return self.active().filter(user=user).select_related("course").order_by("-created_at")
+
+    def with_learner_state(self) -> "EnrollmentQuerySet":
+        """Annotated with what the completion checklist reads (hooks.learner_state_annotations)
+        and whether every section is read, so the course home and test home need no query
+        per step."""
+        from .hooks import learner_state_annotations
+
+        unread = Section.objects.filter(course=OuterRef("course")).exclude(
+            pk__in=SectionProgress.objects.filter(enrollment=OuterRef(OuterRef("pk"))).values(
+                "section"
+            )
+        )
+        annotations = {"state_sections_unread": Exists(unread)}
+        for provider in learner_state_annotations:
+            annotations.update(provider())
+        return self.annotate(**annotations)
 
     def with_progress(self) -> "EnrollmentQuerySet":
         """Annotate sections_total and sections_done (two subqueries, no N+1)."""

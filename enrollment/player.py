@@ -9,7 +9,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from courses.models import AudioTrack, Course, Section, Video
+from courses.models import AudioTrack, Course, Video
+from courses.structure import course_structure
 
 from . import progress
 from .access import access_ended_check
@@ -18,18 +19,21 @@ from .media import serve_private_file
 from .models import Enrollment, SectionProgress
 
 
-def _access(request: HttpRequest, slug: str) -> tuple[Course, Enrollment | None]:
-    course = get_object_or_404(Course, slug=slug)
-    enrollment = (
-        Enrollment.objects.active()
-        .select_related("course")
-        .filter(user=request.user, course=course)
-        .first()
-    )
-    if enrollment is None and not request.user.is_staff:
-        access_ended_check(request.user, {"course": course})
+def _access(
+    request: HttpRequest, slug: str, *, state: bool = False
+) -> tuple[Course, Enrollment | None]:
+    """The course and the learner's active enrollment in it, in one query; with `state`,
+    the enrollment carries what the checklist reads (Enrollment.with_learner_state)."""
+    enrollments = Enrollment.objects.active().select_related("course")
+    if state:
+        enrollments = enrollments.with_learner_state()
+    enrollment = enrollments.filter(user=request.user, course__slug=slug).first()
+    if enrollment is not None:
+        return enrollment.course, enrollment
+    if not request.user.is_staff:
+        access_ended_check(request.user, {"course__slug": slug})
         raise Http404
-    return course, enrollment
+    return get_object_or_404(Course, slug=slug), None
 
 
 def _done_ids(enrollment: Enrollment | None) -> set[int]:
@@ -43,8 +47,9 @@ def _done_ids(enrollment: Enrollment | None) -> set[int]:
 @login_required
 @require_safe
 def course_home(request: HttpRequest, slug: str) -> HttpResponse:
-    course, enrollment = _access(request, slug)
-    sections = list(course.sections.all())
+    course, enrollment = _access(request, slug, state=True)
+    structure = course_structure(course)
+    sections = structure.sections
     done = _done_ids(enrollment)
     resume = None
     if enrollment is not None and enrollment.last_section_id:
@@ -74,8 +79,8 @@ def course_home(request: HttpRequest, slug: str) -> HttpResponse:
             "sections": sections,
             "done": done,
             "resume": resume,
-            "audio_tracks": course.audio_tracks.select_related("section"),
-            "videos": course.videos.all(),
+            "audio_tracks": structure.audio_tracks,
+            "videos": structure.videos,
             "test_unlocked": enrollment is not None
             and progress.post_test_unlocked(enrollment=enrollment),
             "next_step": _next_step(checklist) if studied else None,
@@ -97,12 +102,12 @@ def _next_step(checklist: list[Step]) -> Step | None:
 @require_safe
 def section_view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     course, enrollment = _access(request, slug)
-    sections = list(course.sections.all())
+    structure = course_structure(course)
+    sections = structure.sections
     index = next((i for i, s in enumerate(sections) if s.pk == pk), None)
     if index is None:
         raise Http404
     section = sections[index]
-    progress.section_visit(enrollment=enrollment, section=section)
     return render(
         request,
         "enrollment/player/section.html",
@@ -114,8 +119,9 @@ def section_view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "count": len(sections),
             "previous": sections[index - 1] if index else None,
             "next": sections[index + 1] if index + 1 < len(sections) else None,
-            "audio_tracks": section.audio_tracks.all(),
-            "is_done": section.pk in _done_ids(enrollment),
+            "audio_tracks": structure.section_audio(section.pk),
+            "is_done": enrollment is not None
+            and SectionProgress.objects.filter(enrollment=enrollment, section_id=pk).exists(),
         },
     )
 
@@ -124,13 +130,17 @@ def section_view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_POST
 def section_done(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     course, enrollment = _access(request, slug)
-    section = get_object_or_404(Section, pk=pk, course=course)
+    sections = course_structure(course).sections
+    index = next((i for i, s in enumerate(sections) if s.pk == pk), None)
+    if index is None:
+        raise Http404
+    following = sections[index + 1] if index + 1 < len(sections) else None
     if enrollment is not None:
-        progress.section_complete(enrollment=enrollment, section=section)
-    ids = list(course.sections.values_list("pk", flat=True))
-    position = ids.index(section.pk)
-    if position + 1 < len(ids):
-        return redirect("enrollment:section", slug=slug, pk=ids[position + 1])
+        progress.section_complete(
+            enrollment=enrollment, section=sections[index], next_section=following
+        )
+    if following is not None:
+        return redirect("enrollment:section", slug=slug, pk=following.pk)
     return redirect("enrollment:course_home", slug=slug)
 
 

@@ -5,17 +5,17 @@ from django.core.exceptions import ValidationError
 from .models import Enrollment, SectionProgress
 
 
-def section_visit(*, enrollment: Enrollment | None, section) -> None:
-    """Remember where the learner is, so the course home can offer to resume there."""
-    if enrollment is not None and enrollment.last_section_id != section.pk:
-        Enrollment.objects.filter(pk=enrollment.pk).update(last_section=section)
-
-
-def section_complete(*, enrollment: Enrollment, section) -> None:
-    """Mark a section read. Idempotent (a unique constraint backs it)."""
+def section_complete(*, enrollment: Enrollment, section, next_section=None) -> None:
+    """Mark a section read (idempotent: a unique constraint backs it) and remember where
+    the learner goes on, so the course home can offer to resume there. Only this POST
+    moves the place: reading a page (GET) writes nothing."""
     if section.course_id != enrollment.course_id:
         raise ValidationError("This section belongs to another course.")
     SectionProgress.objects.get_or_create(enrollment=enrollment, section=section)
+    place = next_section or section
+    if enrollment.last_section_id != place.pk:
+        Enrollment.objects.filter(pk=enrollment.pk).update(last_section=place)
+        enrollment.last_section_id = place.pk
 
 
 def post_test_unlocked(*, enrollment: Enrollment) -> bool:
@@ -28,5 +28,7 @@ def post_test_unlocked(*, enrollment: Enrollment) -> bool:
         return False
     if not enrollment.course.require_all_sections:
         return True
+    if hasattr(enrollment, "state_sections_unread"):  # Enrollment.objects.with_learner_state()
+        return not enrollment.state_sections_unread
     read = SectionProgress.objects.filter(enrollment=enrollment).values("section")
     return not enrollment.course.sections.exclude(pk__in=read).exists()

@@ -8,11 +8,16 @@ class TestingConfig(AppConfig):
 
     def ready(self) -> None:
         from courses.services import publishing_rule
-        from enrollment.hooks import completion_providers
+        from courses.structure import structure_depends_on
+        from enrollment.hooks import completion_providers, learner_state_annotations
 
-        from .checklist import post_test_and_evaluation_steps
+        from . import models
+        from .checklist import learner_state, post_test_and_evaluation_steps
         from .publishing import post_test_rule
 
         if post_test_and_evaluation_steps not in completion_providers:
             completion_providers.append(post_test_and_evaluation_steps)
+        if learner_state not in learner_state_annotations:
+            learner_state_annotations.append(learner_state)
         publishing_rule(post_test_rule)
+        structure_depends_on(models.Question, models.TestRules)

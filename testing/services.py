@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from courses.structure import course_cached
 from enrollment.models import Enrollment
 from enrollment.progress import post_test_unlocked
 from records.models import Actor
@@ -61,11 +62,27 @@ def rules_for(course) -> TestRules:
     return rules if rules is not None else TestRules(course=course)
 
 
-def attempt_eligibility(*, enrollment: Enrollment, now=None) -> Eligibility:
+def active_question_count(course) -> int:
+    """How many questions the course's bank has, from the course cache (courses/structure.py;
+    a saved question or rule replaces its version)."""
+    return course_cached(
+        "active-questions",
+        course.pk,
+        lambda: Question.objects.active().filter(course=course).count(),
+    )
+
+
+def attempt_eligibility(
+    *, enrollment: Enrollment, now=None, attempts: list[Attempt] | None = None
+) -> Eligibility:
+    """Whether the learner may start (or resume) an attempt. `attempts`: the enrollment's
+    attempts in number order, when the caller has already loaded them."""
     now = now or timezone.now()
     if not enrollment.is_active:
         return Eligibility(False, "Your enrollment in this course is not active.")
-    attempts = [a for a in enrollment.attempts.order_by("number") if not a.is_voided]
+    if attempts is None:
+        attempts = list(enrollment.attempts.order_by("number"))
+    attempts = [a for a in attempts if not a.is_voided]
     rules = rules_for(enrollment.course)
     used = len(attempts)
     left = None if rules.max_attempts is None else max(rules.max_attempts - used, 0)
@@ -92,7 +109,7 @@ def attempt_eligibility(*, enrollment: Enrollment, now=None) -> Eligibility:
             return Eligibility(
                 False, f"You can try again in {minutes} minute(s).", retry_at=ready, **counts
             )
-    if not Question.objects.active().filter(course=enrollment.course).exists():
+    if not active_question_count(enrollment.course):
         return Eligibility(False, "The post-test for this course is not available yet.", **counts)
     return Eligibility(True, **counts)
 

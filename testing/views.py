@@ -43,17 +43,26 @@ def _posted_answers(request: HttpRequest) -> dict[int, str]:
 @login_required
 @require_safe
 def test_home(request: HttpRequest, slug: str) -> HttpResponse:
-    enrollment = _enrollment(request, slug)
+    # One query for the enrollment, its course, the test rules and whether every section is
+    # read; one for the attempts; the question count comes from the course cache.
+    enrollment = get_object_or_404(
+        Enrollment.objects.active().select_related("course", "course__test_rules")
+        .with_learner_state(),
+        user=request.user,
+        course__slug=slug,
+    )  # fmt: skip
+    attempts = list(enrollment.attempts.order_by("number"))
+    passed = [a for a in attempts if a.passed and a.status == Attempt.Status.SUBMITTED]
     return render(
         request,
         "testing/home.html",
         {
             "course": enrollment.course,
             "rules": services.rules_for(enrollment.course),
-            "eligibility": services.attempt_eligibility(enrollment=enrollment),
-            "attempts": enrollment.attempts.exclude(status=Attempt.Status.OPEN),
-            "passed": services.passed_attempt(enrollment),
-            "question_count": Question.objects.active().filter(course=enrollment.course).count(),
+            "eligibility": services.attempt_eligibility(enrollment=enrollment, attempts=attempts),
+            "attempts": [a for a in attempts if a.status != Attempt.Status.OPEN],
+            "passed": passed[0] if passed else None,
+            "question_count": services.active_question_count(enrollment.course),
         },
     )
 
