@@ -17,6 +17,10 @@ class CoursesConfig(AppConfig):
             models.Instructor,
             models.LearningObjective,
             models.ProgramPolicies,
+            # The course page's credit lines and approval statements.
+            models.CourseApproval,
+            models.ProviderApproval,
+            models.ApprovingBody,
         )
         for model in catalog:
             post_save.connect(clear_page_cache, sender=model, dispatch_uid=f"pages-{model}")

@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 
 CACHE_ALIAS = "pages"
 VERSION_KEY = "catalog-version"
+# Versioned, so kept until the catalog changes; the timeout only bounds the memory.
+DATA_SECONDS = 60 * 60
 
 
 def _is_anonymous_request(request: HttpRequest) -> bool:
@@ -98,6 +100,25 @@ def cache_anonymous_page(view: Callable[..., HttpResponse] | None = None, *, rea
         return wrapper
 
     return decorator
+
+
+def course_cached_data(name: str, build: Callable[[], object]) -> object:
+    """Public catalog data for every visitor (signed in or not), kept under the catalog
+    version like the pages: `build()` runs once per catalog change and host group."""
+    cache = caches[CACHE_ALIAS]
+    try:
+        key = f"data:{catalog_version()}:{name}"
+        value = cache.get(key)
+    except Exception:
+        logger.warning("Page cache unavailable", exc_info=True)
+        return build()
+    if value is None:
+        value = build()
+        try:
+            cache.set(key, value, DATA_SECONDS)
+        except Exception:
+            logger.warning("Page cache unavailable", exc_info=True)
+    return value
 
 
 def _new_version() -> None:

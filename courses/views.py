@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from . import credits, hooks
-from .caching import cache_anonymous_page
+from .caching import cache_anonymous_page, course_cached_data
 from .forms import CatalogFilterForm
 from .models import Course, Instructor, ProgramPolicies
 
@@ -34,9 +34,15 @@ def catalog(request: HttpRequest) -> HttpResponse:
 @cache_anonymous_page
 def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """The course page. Drafts are 404 to the public and a preview for staff."""
-    course = get_object_or_404(Course.objects.visible_to(request.user).for_detail_page(), slug=slug)
-    instructors = [link.instructor for link in course.course_instructors.all()]
-    policies = ProgramPolicies.current()
+    if request.user.is_staff:
+        data = _course_page_data(Course.objects.all(), slug)
+    else:
+        # Published courses' data comes from the cache (no query), under the catalog
+        # version that any catalog change replaces (caching.py, apps.py).
+        data = course_cached_data(
+            f"course-page:{slug}", lambda: _course_page_data(Course.objects.published(), slug)
+        )
+    course, instructors, policies, requirements, programs = data
     today = timezone.localdate()
     # Approving bodies require the statement wherever the course is advertised; an
     # approval whose period has ended is neither advertised nor printed.
@@ -49,11 +55,26 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "instructors": instructors,
             "policies": policies,
             "credit_options": options,
-            "credit_requirements": hooks.credit_requirements(course),
-            "programs": hooks.program_links(course),
+            "credit_requirements": requirements,
+            "programs": programs,
             "learner_credit": _learner_credit(request.user, options, today),
             "course_ld": _structured_data(course, instructors, policies),
         },
+    )
+
+
+def _course_page_data(courses, slug: str) -> tuple:
+    """What the course page shows of a course, every prefetch evaluated (so that it can be
+    cached): the course, its instructors, the policies, what earns credit and the programs
+    that include it."""
+    course = get_object_or_404(courses.for_detail_page(), slug=slug)
+    instructors = [link.instructor for link in course.course_instructors.all()]
+    return (
+        course,
+        instructors,
+        ProgramPolicies.current(),
+        hooks.credit_requirements(course),
+        hooks.program_links(course),
     )
 
 

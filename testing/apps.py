@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 
 
 class TestingConfig(AppConfig):
@@ -7,6 +8,7 @@ class TestingConfig(AppConfig):
     verbose_name = "Post-tests and evaluations"
 
     def ready(self) -> None:
+        from courses.caching import clear_page_cache
         from courses.services import publishing_rule
         from courses.structure import structure_depends_on
         from enrollment.hooks import completion_providers, learner_state_annotations
@@ -21,3 +23,6 @@ class TestingConfig(AppConfig):
             learner_state_annotations.append(learner_state)
         publishing_rule(post_test_rule)
         structure_depends_on(models.Question, models.TestRules)
+        # The course page states the passing score and attempts (certificates.checklist).
+        post_save.connect(clear_page_cache, sender=models.TestRules, dispatch_uid="pages-rules")
+        post_delete.connect(clear_page_cache, sender=models.TestRules, dispatch_uid="pages-d-rules")

@@ -73,3 +73,88 @@ def test_learner_pages(client, history, rows):
         response, counts[name] = count(client, url)
         assert response.status_code == HTTPStatus.OK, name
     assert all(n <= LEARNER_BUDGET for n in counts.values()), counts
+
+
+@pytest.fixture
+def catalog(production_caches, policies, rows, settings):
+    """`rows` published courses sharing one instructor; the page cache off, so that every
+    request renders its page."""
+    settings.PAGE_CACHE_SECONDS = 0
+    courses = growth.courses_published(rows)
+    instructor = courses[0].course_instructors.get().instructor
+    for course in courses:
+        course.course_instructors.update(instructor=instructor)
+    CourseApprovalFactory(course=courses[0])
+    return courses
+
+
+def test_anonymous_pages(client, catalog, rows):
+    """Catalog (one page of it), course page and instructor page (who lists every course)
+    in at most 3 queries, rendered afresh; the verify form in none."""
+    course = catalog[0]
+    instructor = course.course_instructors.get().instructor
+    urls = {
+        "catalog": reverse("courses:catalog"),
+        "catalog search": reverse("courses:catalog") + "?q=clinical&level=intermediate&page=2",
+        "course": course.get_absolute_url(),
+        "instructor": instructor.get_absolute_url(),
+        "verify form": reverse("certificates:verify_form"),
+    }
+    client.get(urls["course"])  # the course's public data, built once per catalog change
+    counts = {}
+    for name, url in urls.items():
+        response, counts[name] = count(client, url)
+        assert response.status_code == HTTPStatus.OK, name
+        assert not response.cookies, name
+    assert all(n <= 3 for n in counts.values()), counts
+    assert counts["course"] == 0, counts
+    assert len(client.get(urls["instructor"]).context["courses"]) == rows
+
+
+def test_the_course_page_shows_an_edit_at_once(client, catalog):
+    course = catalog[0]
+    client.get(course.get_absolute_url())
+    course.summary = "A summary edited by the director."
+    course.save()
+    assert b"A summary edited by the director." in client.get(course.get_absolute_url()).content
+    link = course.course_approvals.get()
+    link.approval.statement = "A corrected approval statement."
+    link.approval.save()
+    assert b"A corrected approval statement." in client.get(course.get_absolute_url()).content
+
+
+def test_verification(client, history, rows):
+    """The board's page and its JSON in at most 2 queries (the lookup limiter counts in the
+    cache), whatever the number of certificates."""
+    from certificates.models import Certificate
+
+    certificate = Certificate.objects.filter(enrollment=history[-1]).get()
+    for url in [
+        reverse("certificates:verify", args=[certificate.display_code]),
+        reverse("certificates:verify_json", args=[certificate.display_code]),
+    ]:
+        response, n = count(client, url)
+        assert response.status_code == HTTPStatus.OK
+        assert n <= 2, (url, n)
+
+
+def test_media_access_check(client, history, rows, settings):
+    """A course file's access check: the session's user and one query."""
+    from django.core.files.base import ContentFile
+
+    from courses.models import AudioTrack
+
+    course = history[0].course
+    track = None
+    for section in course.sections.all()[:rows]:
+        track = AudioTrack(course=course, section=section, title="T", transcript="t")
+        track.file.save("t.mp3", ContentFile(b"0123456789"), save=True)
+    client.force_login(history[0].user)
+    url = reverse("enrollment:media", args=[course.slug, "audio", track.pk])
+    response, n = count(client, url, HTTP_RANGE="bytes=0-3")
+    assert response.status_code == HTTPStatus.PARTIAL_CONTENT
+    assert b"".join(response.streaming_content) == b"0123"
+    assert n <= 2
+    other = growth.courses_published(1)[0]
+    foreign = reverse("enrollment:media", args=[other.slug, "audio", track.pk])
+    assert client.get(foreign).status_code == HTTPStatus.NOT_FOUND
