@@ -3,9 +3,13 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Sum
+from django.db.models.functions import ExtractYear
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -191,30 +195,52 @@ def verify_json(request: HttpRequest, code: str) -> HttpResponse:
     return _noindex(JsonResponse(services.verification_facts(certificate)))
 
 
-def _transcript(user) -> tuple[list[Certificate], dict, dict]:
-    certificates = list(
-        Certificate.objects.filter(enrollment__user=user, status=Certificate.Status.VALID).order_by(
-            "-completed_on"
-        )
-    )
+def _valid_certificates(user):
+    return Certificate.objects.filter(enrollment__user=user, status=Certificate.Status.VALID)
+
+
+def _totals(groups) -> tuple[dict, dict]:
+    """Credits by credit type (and approving body) and by year, from rows of
+    (credit_type, approving_body, year, credits)."""
     by_type: dict[str, Decimal] = defaultdict(Decimal)
     by_year: dict[int, Decimal] = defaultdict(Decimal)
-    for certificate in certificates:
-        body = f" ({certificate.approving_body})" if certificate.approving_body else ""
-        by_type[f"{certificate.credit_type}{body}"] += certificate.ce_credits
-        by_year[certificate.completed_on.year] += certificate.ce_credits
-    return certificates, dict(by_type), dict(sorted(by_year.items(), reverse=True))
+    for credit_type, approving_body, year, credits in groups:
+        body = f" ({approving_body})" if approving_body else ""
+        by_type[f"{credit_type}{body}"] += credits
+        by_year[year] += credits
+    return dict(by_type), dict(sorted(by_year.items(), reverse=True))
+
+
+def _transcript(user) -> tuple[list[Certificate], dict, dict]:
+    certificates = list(_valid_certificates(user).order_by("-completed_on"))
+    by_type, by_year = _totals(
+        (c.credit_type, c.approving_body, c.completed_on.year, c.ce_credits) for c in certificates
+    )
+    return certificates, by_type, by_year
 
 
 @login_required
 @require_safe
 def transcript(request: HttpRequest) -> HttpResponse:
-    certificates, by_type, by_year = _transcript(request.user)
+    """The table a page at a time (the PDF and CSV hold every row); the totals over every
+    certificate, summed by the database in one grouped query."""
+    mine = _valid_certificates(request.user)
+    groups = list(
+        mine.order_by()
+        .values_list("credit_type", "approving_body", ExtractYear("completed_on"))
+        .annotate(Sum("ce_credits"), Count("pk"))
+    )
+    by_type, by_year = _totals(group[:4] for group in groups)
+    # The grouped rows count the certificates too: the paginator needs no COUNT query.
+    paginator = Paginator(mine.order_by("-completed_on", "pk"), settings.LEARNER_PAGE_SIZE)
+    paginator.count = sum(group[4] for group in groups)
+    page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "certificates/transcript.html",
         {
-            "certificates": certificates,
+            "certificates": page.object_list,
+            "page": page,
             "by_type": by_type,
             "by_year": by_year,
             "panels": hooks.transcript_extras(request.user),

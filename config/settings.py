@@ -607,6 +607,8 @@ if SENTRY_DSN:
     )
 
 CATALOG_PAGE_SIZE = 12
+# My courses, orders and the transcript's table list this many rows a page.
+LEARNER_PAGE_SIZE = 25
 
 # Content history (django-simple-history) is a record, not an undo button: reverting from
 # admin would bypass the course form's publishing rules, so old versions are read-only.

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -127,10 +128,15 @@ def my_courses(request: HttpRequest) -> HttpResponse:
             )
         )
     )
+    page = Paginator(enrollments, settings.LEARNER_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "enrollment/my_courses.html",
-        {"enrollments": enrollments, "panels": hooks.my_courses_extras(request.user)},
+        {
+            "enrollments": page.object_list,
+            "page": page,
+            "panels": hooks.my_courses_extras(request.user),
+        },
     )
 
 
@@ -138,7 +144,8 @@ def my_courses(request: HttpRequest) -> HttpResponse:
 @require_safe
 def order_list(request: HttpRequest) -> HttpResponse:
     orders = Order.objects.for_user(request.user).exclude(status=OrderStatus.PENDING)
-    return render(request, "enrollment/order_list.html", {"orders": orders})
+    page = Paginator(orders, settings.LEARNER_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "enrollment/order_list.html", {"orders": page.object_list, "page": page})
 
 
 @login_required

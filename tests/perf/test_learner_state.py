@@ -77,3 +77,33 @@ def test_the_checklist_follows_the_learner(
     page = client.get(home).content.decode()
     assert f"Code {code}" in page
     assert "Download your certificate" in page
+
+
+def test_long_lists_come_a_page_at_a_time(client, learner, policies, production_caches):
+    """50 courses: my courses, orders and the transcript's table show 25 rows a page; the
+    transcript's totals still count every certificate."""
+    from decimal import Decimal
+
+    from demo import growth
+
+    courses = growth.courses_published(50)
+    growth.learner_history(learner, courses)
+    client.force_login(learner)
+    for name, key in [
+        ("enrollment:my_courses", "enrollments"),
+        ("enrollment:orders", "orders"),
+        ("certificates:transcript", "certificates"),
+    ]:
+        first = client.get(reverse(name))
+        second = client.get(reverse(name), {"page": 2})
+        assert len(first.context[key]) == 25
+        assert len(second.context[key]) == 25
+        assert b"Page 1 of 2" in first.content
+        assert b'rel="next"' in first.content
+        assert {str(x.pk) for x in first.context[key]}.isdisjoint(
+            str(x.pk) for x in second.context[key]
+        )
+    page = client.get(reverse("certificates:transcript"))
+    total = sum((c.ce_credits for c in courses), Decimal(0))
+    assert page.context["by_type"] == {"CE credits (American Psychological Association)": total}
+    assert sum(page.context["by_year"].values()) == total
