@@ -41,6 +41,7 @@ def environment(db_name: str, tmp: str) -> dict[str, str]:
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{db_name}",
         "SITE_URL": "https://bench.example.test",
         "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "DEFAULT_FROM_EMAIL": "Bench <bench@example.test>",
         "STRIPE_SECRET_KEY": "sk_test_bench",
         "STRIPE_WEBHOOK_SECRET": "whsec_bench",
         "STATIC_ROOT": os.path.join(tmp, "static"),
