@@ -20,6 +20,8 @@ DEV_LOCK := requirements-dev.lock
 # and check the unit files with systemd-analyze.
 DEMO_APT := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 TEST_APT := $(DEMO_APT) chromium poppler-utils nginx systemd
+# bench/ only (never `make test`): the load generator, and the scale-out set-up for the soak.
+BENCH_APT := $(TEST_APT) wrk redis-server
 
 # Installs the missing packages as root; anyone else gets the one command to run.
 define apt_ensure
@@ -36,7 +38,7 @@ if (( $${#missing[@]} )); then \
 fi
 endef
 
-.PHONY: demo worker test install install-dev lint clean bench lock lock-check system-packages-demo system-packages-test
+.PHONY: demo worker test install install-dev lint clean bench soak lock lock-check system-packages-demo system-packages-test
 
 system-packages-demo:
 	$(call apt_ensure,$(DEMO_APT))
@@ -106,9 +108,14 @@ test: system-packages-test install-dev lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: install-dev
-	$(BIN)/python bench/catalog_rps.py
+	$(call apt_ensure,$(BENCH_APT))
+	$(BIN)/python bench/pages_rps.py --growth
 	$(BIN)/python bench/media_serve.py
-	$(BIN)/python bench/certificates_bench.py
+
+# Ten minutes of mixed traffic on the two-host set-up; SOAK_ARGS="--rate 40" to try a rate.
+soak: install-dev
+	$(call apt_ensure,$(BENCH_APT))
+	$(BIN)/python bench/soak.py $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
