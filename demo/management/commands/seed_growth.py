@@ -5,6 +5,7 @@ and 100 certificates, and a course with 40 sections that the learner is enrolled
 Run after seed_demo; each run adds another set (slugs are unique per run).
 """
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -44,6 +45,7 @@ class Command(BaseCommand):
             if created:
                 user.set_password(PASSWORD)
                 user.save(update_fields=["password"])
+                EmailAddress.objects.create(user=user, email=EMAIL, verified=True, primary=True)
             growth.learner_history(user, made[:enrollments])
             growth.sections_add(made[0], sections)
         self.stdout.write(
