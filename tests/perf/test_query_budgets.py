@@ -66,13 +66,15 @@ def test_learner_pages(client, history, rows):
         "test home": reverse("testing:home", args=[slug]),
         "transcript": reverse("certificates:transcript"),
         "certificate": reverse("certificates:course", args=[slug]),
+        "course page, signed in": course.get_absolute_url(),
     }
-    client.get(urls["course home"])  # the course structure's first build, once per edit
     counts = {}
     for name, url in urls.items():
+        # The first request builds the cached course data, once per edit of the course.
+        client.get(url)
         response, counts[name] = count(client, url)
         assert response.status_code == HTTPStatus.OK, name
-    assert all(n <= LEARNER_BUDGET for n in counts.values()), counts
+    assert all(n <= LEARNER_BUDGET for n in counts.values()), sorted(counts.items())
 
 
 @pytest.fixture
