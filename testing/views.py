@@ -18,13 +18,13 @@ from .models import RATING_SCALE, Attempt, EvaluationResponse, Question
 _FIELD = re.compile(r"^q(\d{1,12})$")
 
 
-def _enrollment(request: HttpRequest, slug: str) -> Enrollment:
-    enrollment = (
-        Enrollment.objects.active()
-        .select_related("course")
-        .filter(user=request.user, course__slug=slug)
-        .first()
-    )
+def _enrollment(request: HttpRequest, slug: str, *, state: bool = False) -> Enrollment:
+    """The learner's active enrollment; with `state`, also the test rules and whether every
+    section is read (Enrollment.with_learner_state), in the same one query."""
+    enrollments = Enrollment.objects.active().select_related("course")
+    if state:
+        enrollments = enrollments.select_related("course__test_rules").with_learner_state()
+    enrollment = enrollments.filter(user=request.user, course__slug=slug).first()
     if enrollment is None:
         access_ended_check(request.user, {"course__slug": slug})
         raise Http404
@@ -45,12 +45,7 @@ def _posted_answers(request: HttpRequest) -> dict[int, str]:
 def test_home(request: HttpRequest, slug: str) -> HttpResponse:
     # One query for the enrollment, its course, the test rules and whether every section is
     # read; one for the attempts; the question count comes from the course cache.
-    enrollment = get_object_or_404(
-        Enrollment.objects.active().select_related("course", "course__test_rules")
-        .with_learner_state(),
-        user=request.user,
-        course__slug=slug,
-    )  # fmt: skip
+    enrollment = _enrollment(request, slug, state=True)
     attempts = list(enrollment.attempts.order_by("number"))
     passed = [a for a in attempts if a.passed and a.status == Attempt.Status.SUBMITTED]
     return render(

@@ -107,7 +107,8 @@ def test_anonymous_pages(client, catalog, rows):
     for name, url in urls.items():
         response, counts[name] = count(client, url)
         assert response.status_code == HTTPStatus.OK, name
-        assert not response.cookies, name
+        if name != "verify form":  # its bulk-check form sets the CSRF cookie
+            assert not response.cookies, name
     assert all(n <= 3 for n in counts.values()), counts
     assert counts["course"] == 0, counts
     assert len(client.get(urls["instructor"]).context["courses"]) == rows
