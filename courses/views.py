@@ -25,7 +25,10 @@ def catalog(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "courses": page.object_list,
-            "programs": [] if form.is_filtered else hooks.program_links(),
+            # From the cache under the catalog version (programs' changes replace it).
+            "programs": []
+            if form.is_filtered
+            else course_cached_data("catalog-programs", hooks.program_links),
         },
     )
 
