@@ -9,7 +9,7 @@ class SignedDocumentAdmin(admin.ModelAdmin):
 
     list_display = ["certificate", "sha256", "signer", "self_signed_demo", "signed_at"]
     list_select_related = ["certificate"]
-    search_fields = ["sha256", "certificate__code", "certificate__holder_name"]
+    search_fields = ["sha256", "unsigned_sha256", "certificate__code", "certificate__holder_name"]
     readonly_fields = [f.name for f in SignedDocument._meta.fields]
 
     def has_add_permission(self, request):

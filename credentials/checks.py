@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Q
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from certificates import codes
@@ -38,6 +39,8 @@ class DocumentAnswer:
     verdict: str
     certificate: Certificate | None = None
     signer: str = ""
+    # Exactly the unsigned PDF we served before certificates were signed.
+    before_signing: bool = False
 
 
 def upload_bytes(upload, *, limit: int) -> bytes:
@@ -64,9 +67,11 @@ def document_check(data: bytes) -> DocumentAnswer:
     if b"%PDF-" not in data[:1024]:
         raise BadUpload("This file is not a PDF. Upload the certificate PDF itself.", 415)
     found = SignedDocument.objects.select_related("certificate__replaced_by")
-    document = found.filter(sha256=sha256(data)).first()
+    fingerprint = sha256(data)
+    document = found.filter(Q(sha256=fingerprint) | Q(unsigned_sha256=fingerprint)).first()
     if document is not None:
-        return DocumentAnswer(ISSUED, document.certificate, document.signer)
+        before = document.sha256 != fingerprint
+        return DocumentAnswer(ISSUED, document.certificate, document.signer, before_signing=before)
     try:
         signatures = PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures
         signed = [(signature, signature.signer_cert) for signature in signatures]

@@ -14,6 +14,12 @@ class SignedDocument(models.Model):
     signer = models.CharField(max_length=300, help_text="The signing certificate's subject.")
     signer_cert_sha256 = models.CharField(max_length=64)
     self_signed_demo = models.BooleanField(default=False)
+    # A certificate issued before PDFs were signed: its stored PDF was signed later
+    # (manage.py sign_certificate_pdfs), and copies downloaded before then still match.
+    unsigned_sha256 = models.CharField(
+        max_length=64, blank=True, db_index=True,
+        help_text="The fingerprint of the unsigned PDF served before it was signed.",
+    )  # fmt: skip
     signed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -7,10 +7,15 @@ import io
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.tasks import task
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
 from pyhanko.sign.fields import SigSeedSubFilter
 
+from background.retries import retried
+from certificates import codes
 from certificates.models import Certificate
 
 from . import keys
@@ -51,7 +56,9 @@ def run_outside_event_loop(function, *args, **kwargs):
         return pool.submit(function, *args, **kwargs).result()
 
 
-def certificate_pdf_sign(*, certificate: Certificate, data: bytes) -> bytes:
+def certificate_pdf_sign(
+    *, certificate: Certificate, data: bytes, unsigned_sha256: str = ""
+) -> bytes:
     """Sign the rendered certificate and record what was signed. Called once per
     certificate, in the transaction that stores its PDF."""
     material = keys.pdf_signing()
@@ -64,6 +71,45 @@ def certificate_pdf_sign(*, certificate: Certificate, data: bytes) -> bytes:
             "signer": material.signer_name[:300],
             "signer_cert_sha256": material.certificate.sha256.hex(),
             "self_signed_demo": material.self_signed_demo,
+            "unsigned_sha256": unsigned_sha256,
         },
     )
     return signed
+
+
+# --- certificates issued before PDFs were signed -----------------------------------------
+
+
+def _about_certificate(*, certificate_id: int) -> str:
+    code = Certificate.objects.filter(pk=certificate_id).values_list("code", flat=True).first()
+    name = codes.display(code) if code else f"#{certificate_id} (gone)"
+    return f"the stored PDF of certificate {name}"
+
+
+@retried(about=_about_certificate)
+@task
+def certificate_pdf_sign_stored(*, certificate_id: int) -> str:
+    """Sign the PDF stored for a certificate issued before PDFs were signed, as the worker
+    signs a new one: an incremental signature over the stored bytes (what the learner
+    downloaded stays inside the signed file), its fingerprint recorded with the unsigned
+    one's (copies downloaded before still check as ours), stored back. Does nothing for a
+    certificate that has no stored PDF (its render signs it) or is signed already."""
+    with transaction.atomic():
+        certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
+        if not certificate.pdf or SignedDocument.objects.filter(certificate=certificate).exists():
+            return "nothing to sign"
+        storage = certificate.pdf.storage
+        unsigned_name = certificate.pdf.name
+        with storage.open(unsigned_name, "rb") as handle:
+            data = handle.read()
+        signed = certificate_pdf_sign(
+            certificate=certificate, data=data, unsigned_sha256=sha256(data)
+        )
+        # A new name: the unsigned file stays until the record names the signed one.
+        signed_name = storage.save(
+            f"certificates/{certificate.code}-signed.pdf", ContentFile(signed)
+        )
+        Certificate.objects.filter(pk=certificate.pk).update(pdf=signed_name)
+        if signed_name != unsigned_name:
+            transaction.on_commit(lambda: storage.delete(unsigned_name))
+    return signed_name
