@@ -389,3 +389,49 @@ def test_on_local_disk_nginx_sends_the_file_after_the_check_and_adds_no_cache_co
     assert static.status_code == HTTPStatus.OK
     [cache_control] = static.raw.headers.getlist("Cache-Control")  # WhiteNoise's, only
     assert "max-age=315360000" in cache_control
+
+
+def logged(cluster: Cluster, probe: str) -> str | None:
+    """nginx's access-log line of the request with `probe` ("upstream status request")."""
+    log = (cluster.root / "nginx" / "logs" / "access.log").read_text()
+    return next((line for line in log.splitlines() if probe in line), None)
+
+
+def test_nginx_cuts_an_oversized_public_upload_even_without_a_declared_length(cluster):
+    """deploy/nginx.conf allows 2 GB for admin's video, but the public checks on /verify/
+    get small limits: a chunked body (no Content-Length for the app to refuse it by) is
+    cut by nginx and none of it reaches a host."""
+    session = client("127.0.0.41")  # a client of its own: the lookup budget is per client
+    token = csrf_token(session.get(f"{cluster.base}/verify/").text)
+
+    def chunked(total: int):  # requests sends a generator with Transfer-Encoding: chunked
+        piece = b"%PDF-" + b"0" * (64 * 1024 - 5)
+        for _ in range(total // len(piece) + 1):
+            yield piece
+
+    for path, size in (("/verify/document/", 7_000_000), ("/verify/bulk/", 2_000_000)):
+        url, probe = probed(path)
+        response = session.post(
+            f"{cluster.base}{url}",
+            data=chunked(size),
+            headers={"Content-Type": "application/pdf", "X-CSRFToken": token},
+        )
+        assert response.status_code == HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+        assert "nginx" in response.text  # nginx's own page, not the app's form
+        line = cluster.wait_for(
+            lambda probe=probe: logged(cluster, probe),
+            timeout=5,
+            what="nginx to log the refused upload",
+        )
+        assert line.startswith("- 413 "), line  # no upstream: no host saw a byte of it
+
+    # An upload within the limit reaches the app, which answers it.
+    url, probe = probed("/verify/document/")
+    response = session.post(
+        f"{cluster.base}{url}",
+        data={"csrfmiddlewaretoken": token},
+        files={"document": ("notes.pdf", b"not a PDF at all", "application/pdf")},
+    )
+    assert response.status_code == HTTPStatus.UNSUPPORTED_MEDIA_TYPE
+    assert "This file is not a PDF" in response.text
+    assert cluster.served_by(probe) in {"a", "b"}
