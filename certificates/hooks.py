@@ -23,3 +23,14 @@ def other_document_url(code: str) -> str | None:
         if url:
             return url
     return None
+
+
+# Apps to the right that keep something per certificate (the credentials app's status-list
+# index): each is called with a certificate just created (an issue or a reissue), in the
+# transaction that creates it.
+issued_hooks: list[Callable] = []
+
+
+def certificate_issued_extras(certificate) -> None:
+    for hook in issued_hooks:
+        hook(certificate)

@@ -30,7 +30,7 @@ from records.transitions import status_start
 from testing.models import EvaluationResponse
 from testing.services import passed_attempt
 
-from . import codes, notifications
+from . import codes, hooks, notifications
 from .facts import Holder, course_facts_now, printed_fields
 from .models import Certificate
 
@@ -130,6 +130,7 @@ def certificate_issue(
                 actor_user=actor_user or enrollment.user,
                 note="Issued after the learner confirmed the details printed.",
             )
+            hooks.certificate_issued_extras(certificate)
     except IntegrityError:  # another request issued it first
         return enrollment.certificates.get(status=Certificate.Status.VALID)
     event_log(

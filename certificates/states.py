@@ -14,7 +14,7 @@ from records.events import event_log
 from records.models import Actor
 from records.transitions import status_move, status_start
 
-from . import notifications
+from . import hooks, notifications
 from .facts import Holder, printed_fields
 from .models import Certificate, PublicReason
 from .services import certificate_pdf_store
@@ -137,6 +137,7 @@ def certificate_reissue(
         )
         certificate_pdf_store.enqueue(certificate_id=new.pk)
         status_start(new, actor=Actor.DIRECTOR, actor_user=actor_user, note=f"Reissue: {note}")
+        hooks.certificate_issued_extras(new)
         Certificate.objects.filter(pk=old.pk).update(replaced_by=new)
         old.replaced_by = new
     event_log("certificate.reissued", code=old.display_code, new_code=new.display_code)

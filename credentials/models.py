@@ -27,3 +27,21 @@ class SignedDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.certificate.display_code}: {self.sha256}"
+
+
+class StatusListEntry(models.Model):
+    """The certificate's bit in the revocation status list (its credential's
+    `statusListIndex`): drawn at random when it is issued, so an index says nothing about
+    when or in what order certificates were issued (W3C Bitstring Status List §6)."""
+
+    certificate = models.OneToOneField(
+        Certificate, on_delete=models.PROTECT, related_name="status_entry"
+    )
+    index = models.PositiveIntegerField(unique=True)
+
+    class Meta:
+        verbose_name = "status list entry"
+        verbose_name_plural = "status list entries"
+
+    def __str__(self) -> str:
+        return f"{self.certificate_id}: bit {self.index}"

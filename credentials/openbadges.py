@@ -24,6 +24,7 @@ import hashlib
 import warnings
 
 from django.conf import settings
+from django.db.models import Count, Max
 from django.urls import reverse
 from django.utils import timezone
 from joserfc import jwt
@@ -32,6 +33,8 @@ from joserfc.errors import SecurityWarning
 from certificates.models import Certificate
 
 from . import keys
+from .models import StatusListEntry
+from .status import status_index, status_list_capacity
 
 OB_CONTEXT = [
     "https://www.w3.org/ns/credentials/v2",
@@ -43,9 +46,6 @@ OB_SCHEMA = {
     "type": "1EdTechJsonSchemaValidator2019",
 }
 ALGORITHM = "EdDSA"
-# The W3C Bitstring Status List: at least 16 KB of bits, so that a list says little about
-# how many credentials there are or which one a verifier asks about.
-STATUS_LIST_MIN_BITS = 131_072
 
 
 def absolute(path: str) -> str:
@@ -132,6 +132,7 @@ def achievement_credential(certificate: Certificate) -> dict:
     course = absolute(reverse("courses:detail", args=[certificate.enrollment.course.slug]))
     credits = float(certificate.ce_credits)
     credit_name = certificate.credit_line
+    index = status_index(certificate)
     achievement = {
         "id": f"{course}#certificate-of-completion",
         "type": ["Achievement"],
@@ -206,10 +207,10 @@ def achievement_credential(certificate: Certificate) -> dict:
             }
         ],
         "credentialStatus": {
-            "id": f"{status_list_url()}#{certificate.pk}",
+            "id": f"{status_list_url()}#{index}",
             "type": "BitstringStatusListEntry",
             "statusPurpose": "revocation",
-            "statusListIndex": str(certificate.pk),
+            "statusListIndex": str(index),
             "statusListCredential": status_list_url(),
         },
         "credentialSchema": [OB_SCHEMA],
@@ -231,13 +232,17 @@ def credential_jwt(certificate: Certificate) -> str:
 
 
 def status_bits() -> bytes:
-    """Bit i (most significant bit of byte 0 first) set when certificate i (its primary
-    key: the credential's statusListIndex) is revoked or replaced."""
+    """Bit i (most significant bit of byte 0 first) set when the certificate whose
+    credential has statusListIndex i (credentials.status) is revoked or replaced. As long
+    as the range indexes are drawn from, so its length follows no single certificate."""
+    entries = StatusListEntry.objects.all()
     withdrawn = list(
-        Certificate.objects.exclude(status=Certificate.Status.VALID).values_list("pk", flat=True)
+        entries.exclude(certificate__status=Certificate.Status.VALID).values_list(
+            "index", flat=True
+        )
     )
-    highest = max(withdrawn, default=0)
-    size = max(STATUS_LIST_MIN_BITS, (highest // 8 + 1) * 8)
+    extent = entries.aggregate(highest=Max("index", default=0), count=Count("pk"))
+    size = max(status_list_capacity(extent["count"]), (extent["highest"] // 8 + 1) * 8)
     bits = bytearray(size // 8)
     for index in withdrawn:
         bits[index // 8] |= 0x80 >> (index % 8)

@@ -143,7 +143,9 @@ def credential(request: HttpRequest, code: str) -> HttpResponse:
                             content_type="text/plain", headers={"Retry-After": "60"})  # fmt: skip
     normalized = codes.normalize(code)
     certificate = (
-        Certificate.objects.select_related("enrollment__course").filter(code=normalized).first()
+        Certificate.objects.select_related("enrollment__course", "status_entry")
+        .filter(code=normalized)
+        .first()
         if normalized
         else None
     )
