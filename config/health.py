@@ -3,8 +3,9 @@
 /healthz: liveness. The process answers; nothing else is touched, so it stays cheap and
 never fails because a dependency is down (restarting the web host would not help).
 /readyz: readiness. 200 when the database, the shared cache, file storage and a task
-worker all answer; 503 naming what is down otherwise. It answers to anyone, so it names
-components and error classes only, never addresses or messages.
+worker all answer and the signing keys can be read; 503 naming what is down otherwise. It
+answers to anyone, so it names components, settings and error classes only, never
+addresses, paths or messages.
 """
 
 import os
@@ -20,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from background.models import WorkerHeartbeat
+from credentials import keys
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -67,7 +69,18 @@ def _worker() -> str:
     return f"ok (heartbeat {age:.0f} s ago)"
 
 
-CHECKS = {"database": _database, "cache": _cache, "storage": _storage, "worker": _worker}
+def _signing_keys() -> str:
+    # The keys that sign certificate PDFs and credentials (credentials.keys).
+    return keys.readiness()
+
+
+CHECKS = {
+    "database": _database,
+    "cache": _cache,
+    "storage": _storage,
+    "worker": _worker,
+    "signing keys": _signing_keys,
+}
 
 
 def readiness() -> dict[str, tuple[bool, str]]:

@@ -194,3 +194,39 @@ def credential_public_keys() -> list[OKPKey]:
             if key.kid not in {k.kid for k in keys}:
                 keys.append(key)
     return keys
+
+
+# --- readiness ---------------------------------------------------------------------------
+
+KEY_FILE_SETTINGS = (
+    "PDF_SIGNING_KEY_FILE",
+    "PDF_SIGNING_CERT_FILE",
+    "CREDENTIAL_SIGNING_KEY_FILE",
+    "CREDENTIAL_RETIRED_KEYS_FILE",
+)
+
+
+def _readable(path: str) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return bool(handle.read(1))
+    except OSError:
+        return False
+
+
+def readiness() -> str:
+    """For /readyz: every key file named is there and readable now (a secrets mount can go
+    away, a file's owner can change, after the processes started) and the keys load.
+    Raises RuntimeError naming settings, never paths (/readyz answers anyone)."""
+    named = [name for name in KEY_FILE_SETTINGS if getattr(settings, name)]
+    unreadable = [name for name in named if not _readable(getattr(settings, name))]
+    if unreadable:
+        raise RuntimeError(f"missing or unreadable: {', '.join(unreadable)}")
+    if not named and not settings.CREDENTIAL_DEMO_KEYS:
+        raise RuntimeError("no key files are configured")
+    try:
+        material = pdf_signing()
+        credential_public_keys()
+    except Exception:  # a file that is there but holds no usable key (or a wrong passphrase)
+        raise RuntimeError("the key files hold no usable key") from None
+    return "ok (self-signed demo keys)" if material.self_signed_demo else "ok"

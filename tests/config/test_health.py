@@ -1,5 +1,6 @@
 """/healthz stays cheap; /readyz names each dependency that is down, each one stopped here."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -13,7 +14,10 @@ from django.utils import timezone
 
 from background.heartbeat import heartbeat_record
 from background.models import WorkerHeartbeat
+from credentials import keys
 from tests.config.test_settings import ROOT
+from tests.credentials.keyfiles import key_files
+from tests.credentials.test_keys import fresh_keys  # noqa: F401
 from tests.testenv import TEST_ENV, free_port
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +41,7 @@ def test_readyz_says_ready_when_everything_answers(client):
     status, body = ready(client)
     assert status == HTTPStatus.OK, body
     assert body.startswith("ready\n")
-    for part in ("database: ok", "cache: ok", "storage: ok", "worker: ok"):
+    for part in ("database: ok", "cache: ok", "storage: ok", "worker: ok", "signing keys: ok"):
         assert part in body
     assert client.head("/readyz").status_code == HTTPStatus.OK
 
@@ -141,3 +145,75 @@ def test_readyz_names_the_database_when_it_is_down():
     assert body.startswith("down: database")
     assert "database: down: OperationalError" in body
     assert "storage: ok" in body
+
+
+def test_readyz_names_the_signing_keys_when_a_key_file_goes_away(
+    client,
+    settings,
+    tmp_path,
+    fresh_keys,  # noqa: F811
+):
+    """Production names its key files; a secrets mount that went away (or a file the site's
+    user cannot read) after the processes started makes the host unready."""
+    for name, value in key_files(tmp_path / "keys").items():
+        setattr(settings, name, value)
+    settings.CREDENTIAL_DEMO_KEYS = False
+    status, body = ready(client)
+    assert status == HTTPStatus.OK, body
+    assert "signing keys: ok\n" in body
+    keys.pdf_signing()  # loaded and cached by now: the check reads the files again
+
+    os.unlink(settings.PDF_SIGNING_KEY_FILE)
+    status, body = ready(client)
+    assert status == HTTPStatus.SERVICE_UNAVAILABLE
+    assert body.startswith("down: signing keys\n")
+    assert "signing keys: down: missing or unreadable: PDF_SIGNING_KEY_FILE\n" in body
+    assert str(tmp_path) not in body  # names the setting, never the path
+
+    # Unreadable: here a directory where the key should be (root reads any mode).
+    settings.PDF_SIGNING_KEY_FILE = str(tmp_path)
+    os.unlink(settings.CREDENTIAL_SIGNING_KEY_FILE)
+    status, body = ready(client)
+    assert status == HTTPStatus.SERVICE_UNAVAILABLE
+    assert (
+        "signing keys: down: missing or unreadable: PDF_SIGNING_KEY_FILE, "
+        "CREDENTIAL_SIGNING_KEY_FILE" in body
+    )
+
+
+def test_readyz_names_the_signing_keys_when_a_file_holds_no_usable_key(
+    client,
+    settings,
+    tmp_path,
+    fresh_keys,  # noqa: F811
+):
+    for name, value in key_files(tmp_path).items():
+        setattr(settings, name, value)
+    settings.CREDENTIAL_DEMO_KEYS = False
+    settings.PDF_SIGNING_KEY_PASSPHRASE = "not the passphrase"
+    status, body = ready(client)
+    assert status == HTTPStatus.SERVICE_UNAVAILABLE
+    assert "signing keys: down: the key files hold no usable key" in body
+
+
+def test_readyz_names_the_signing_keys_when_none_are_configured(
+    client,
+    settings,
+    fresh_keys,  # noqa: F811
+):
+    settings.CREDENTIAL_DEMO_KEYS = False
+    for name in keys.KEY_FILE_SETTINGS:
+        setattr(settings, name, "")
+    status, body = ready(client)
+    assert status == HTTPStatus.SERVICE_UNAVAILABLE
+    assert "signing keys: down: no key files are configured" in body
+
+
+def test_readyz_says_when_the_demo_keys_sign(client, settings, tmp_path, fresh_keys):  # noqa: F811
+    settings.CREDENTIAL_DEMO_KEYS = True
+    settings.CREDENTIAL_KEYS_DIR = tmp_path
+    for name in keys.KEY_FILE_SETTINGS:
+        setattr(settings, name, "")
+    status, body = ready(client)
+    assert status == HTTPStatus.OK, body
+    assert "signing keys: ok (self-signed demo keys)" in body
