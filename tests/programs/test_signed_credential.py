@@ -9,6 +9,7 @@ from http import HTTPStatus
 import pytest
 from django.core.files.base import ContentFile
 from django.db import IntegrityError
+from django.test import Client
 from django.urls import reverse
 from django.utils.html import strip_tags
 from pyhanko.pdf_utils import generic
@@ -19,7 +20,7 @@ from credentials import keys
 from credentials.models import SignedDocument
 from credentials.signing import sha256
 from programs import credentials
-from tests.certificates.test_certificates import png
+from tests.certificates.test_certificates import a_fresh_minute, png
 from tests.credentials.test_document_check import upload
 from tests.credentials.test_signing import validate
 
@@ -177,3 +178,39 @@ def test_without_a_logo_or_signature_the_pdf_has_no_image(earned):
     assert not credential.logo
     [page] = PdfReader(io.BytesIO(stored(credential))).pages
     assert list(page.images) == []
+
+
+def test_program_verification_shares_the_lookup_budget_of_certificates(client, earned, settings):
+    """Through certificates.verification: one budget per client for every lookup."""
+    credential, [certificate, *_] = earned
+    settings.CERTIFICATE_VERIFY_RATE_PER_MINUTE = 3
+    a_fresh_minute()
+    course_page = reverse("certificates:verify", args=[certificate.display_code])
+    program_page = reverse("programs:verify", args=[credential.display_code])
+    program_json = reverse("programs:verify_json", args=[credential.display_code])
+    statuses = [client.get(path).status_code for path in (course_page, program_page, program_json)]
+    assert statuses == [200, 200, 200]
+    refused = client.get(program_page)
+    assert refused.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert refused["Retry-After"] == "60"
+    assert b"Too many lookups" in refused.content
+    assert client.get(program_json).json() == {"error": "too many requests"}
+    other = Client(REMOTE_ADDR="10.9.8.7").get(program_page)
+    assert other.status_code == HTTPStatus.OK
+    assert other["X-Robots-Tag"] == "noindex, nofollow"
+
+
+def test_the_director_sees_the_signed_credential_pdf_in_admin(
+    client, director, earned, django_assert_max_num_queries
+):
+    credential, _ = earned
+    client.force_login(director)
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("admin:credentials_signeddocument_changelist"))
+    assert page.status_code == HTTPStatus.OK
+    assert credential.signed_document.sha256 in page.content.decode()
+    assert str(credential) in page.content.decode()
+    found = client.get(
+        reverse("admin:credentials_signeddocument_changelist"), {"q": credential.code}
+    )
+    assert "1 signed PDF" in found.content.decode()
