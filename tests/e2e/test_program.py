@@ -9,6 +9,7 @@ from demo.journeys import journey_evaluate, journey_pass, journey_read
 from demo.management.commands.seed_demo import PROGRAM, SEED_SLUG
 from enrollment.models import Enrollment, Order, OrderStatus
 from programs.models import ProgramCredential
+from tests.credentials.test_document_check import one_byte_edited
 from tests.e2e.conftest import SCREENSHOTS, assert_accessible, screenshot
 from tests.e2e.test_document_check import board_uploads
 
@@ -126,9 +127,7 @@ def test_learner_buys_the_program_in_one_checkout_and_earns_the_certificate(
     expect(board.locator("main")).to_contain_text(credential.display_code)
     both_sizes(board, "program-document-check-valid")
     edited = tmp_path / "program-edited.pdf"
-    data = bytearray(pdf.read_bytes())
-    data[len(data) // 3] = (data[len(data) // 3] + 1) % 256
-    edited.write_bytes(bytes(data))
+    edited.write_bytes(one_byte_edited(pdf.read_bytes()))
     board_uploads(board, edited)
     expect(board.locator(".verdict")).to_have_text("ALTERED")
     assert_accessible(board)
