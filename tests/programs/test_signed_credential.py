@@ -26,6 +26,7 @@ from tests.credentials.test_document_check import (
     upload,
 )
 from tests.credentials.test_signing import assert_signed_by_us, validate
+from tests.perf.conftest import production_caches  # noqa: F401
 
 from .conftest import courses_of
 
@@ -195,3 +196,20 @@ def test_the_director_sees_the_signed_credential_pdf_in_admin(
         reverse("admin:credentials_signeddocument_changelist"), {"q": credential.code}
     )
     assert "1 signed PDF" in found.content.decode()
+
+
+@pytest.mark.usefixtures("production_caches")
+def test_program_verification_takes_as_few_queries_as_a_certificates(
+    client, earned, django_assert_max_num_queries
+):
+    """The page (with the fingerprint) and its JSON in one query each: the credential with
+    its signed PDF record; the lookup limiter counts in the cache (Redis in production)."""
+    credential, _ = earned
+    for url in [
+        reverse("programs:verify", args=[credential.display_code]),
+        reverse("programs:verify_json", args=[credential.display_code]),
+    ]:
+        with django_assert_max_num_queries(1):
+            response = client.get(url)
+        assert response.status_code == HTTPStatus.OK
+        assert credential.signed_document.sha256 in response.content.decode()
