@@ -71,7 +71,7 @@ def certificate_preview(*, enrollment: Enrollment) -> dict:
     return printed_fields(facts, Holder.of(enrollment.user))
 
 
-def _images() -> dict:
+def sponsor_images() -> dict:
     """The sponsor's logo and signature as they are now: the names of their stored files.
     A stored file is never overwritten (a new upload gets a new name), so the names are a
     snapshot and every later render of the certificate shows the same images."""
@@ -120,7 +120,7 @@ def certificate_issue(
                 approval_id=approval_id,
                 holder_confirmed_at=timezone.now(),
                 **fields,
-                **_images(),
+                **sponsor_images(),
             )
             certificate_pdf_store.enqueue(certificate_id=certificate.pk)
             notifications.certificate_issued_send.enqueue(certificate_id=certificate.pk)
@@ -152,7 +152,7 @@ def qr_svg(url: str) -> str:
     return segno.make(url, error="m").svg_data_uri(scale=4, border=2)
 
 
-def _data_uri(stored) -> str:
+def image_data_uri(stored) -> str:
     """An image from storage (any host, any backend) inlined for WeasyPrint."""
     if not stored:
         return ""
@@ -170,8 +170,8 @@ def certificate_html(certificate: Certificate) -> str:
             "certificate": certificate,
             "verification_url": url,
             "qr": qr_svg(url),
-            "logo": _data_uri(certificate.logo),
-            "signature": _data_uri(certificate.signature),
+            "logo": image_data_uri(certificate.logo),
+            "signature": image_data_uri(certificate.signature),
             "policies": ProgramPolicies.current(),
             "fonts": FONTS_URI,
             "SITE_NAME": settings.SITE_NAME,
@@ -310,12 +310,14 @@ def verification_facts(certificate: Certificate) -> dict:
         else None,
         "replaced_by": verification_url(replaced) if replaced else None,
         # The SHA-256 of the signed PDF we issued (credentials app); None before it exists.
-        "document_sha256": signed.sha256 if (signed := _signed_document(certificate)) else None,
+        "document_sha256": signed.sha256 if (signed := signed_document_of(certificate)) else None,
     }
 
 
-def _signed_document(certificate: Certificate):
+def signed_document_of(document):
+    """The signed PDF's record (credentials.SignedDocument) of a certificate or program
+    credential, or None before its PDF is stored and signed."""
     try:
-        return certificate.signed_document
+        return document.signed_document
     except ObjectDoesNotExist:
         return None

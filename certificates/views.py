@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from config.client import client_address
 from enrollment.access import access_ended_check
 from enrollment.media import serve_private_file
 from enrollment.models import Enrollment
@@ -24,6 +23,7 @@ from testing.question_csv import safe_cell
 from . import codes, hooks, services
 from .facts import Holder
 from .models import UNAPPROVED_UNIT, Certificate
+from .verification import lookup_refused, noindex
 
 
 class ConfirmForm(forms.Form):
@@ -132,26 +132,13 @@ def certificate_download(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-def _rate_limited(request: HttpRequest) -> HttpResponse | None:
-    if services.verification_allowed(client_address(request)):
-        return None
-    response = render(request, "certificates/too_many.html", status=429)
-    response["Retry-After"] = "60"
-    return response
-
-
-def _noindex(response: HttpResponse) -> HttpResponse:
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
-
-
 @require_safe
 def verify_form(request: HttpRequest) -> HttpResponse:
     typed = request.GET.get("code", "").strip()
     if typed:
         normalized = codes.normalize(typed)
         if normalized is None:
-            return _noindex(render(request, "certificates/not_found.html", status=404))
+            return noindex(render(request, "certificates/not_found.html", status=404))
         if not Certificate.objects.filter(code=normalized).exists():
             other = hooks.other_document_url(normalized)
             if other:
@@ -166,13 +153,13 @@ def verify_form(request: HttpRequest) -> HttpResponse:
 @require_safe
 def verify(request: HttpRequest, code: str) -> HttpResponse:
     """The public page a licensing board opens: VALID, REVOKED or REISSUED, and the facts."""
-    limited = _rate_limited(request)
+    limited = lookup_refused(request)
     if limited:
         return limited
     certificate = services.certificate_by_typed_code(code)
     if certificate is None:
-        return _noindex(render(request, "certificates/not_found.html", status=404))
-    return _noindex(
+        return noindex(render(request, "certificates/not_found.html", status=404))
+    return noindex(
         render(
             request,
             "certificates/verify.html",
@@ -184,13 +171,13 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
 @never_cache
 @require_safe
 def verify_json(request: HttpRequest, code: str) -> HttpResponse:
-    limited = _rate_limited(request)
+    limited = lookup_refused(request)
     if limited:
         return JsonResponse({"error": "too many requests"}, status=429)
     certificate = services.certificate_by_typed_code(code)
     if certificate is None:
-        return _noindex(JsonResponse({"error": "no certificate has this code"}, status=404))
-    return _noindex(JsonResponse(services.verification_facts(certificate)))
+        return noindex(JsonResponse({"error": "no certificate has this code"}, status=404))
+    return noindex(JsonResponse(services.verification_facts(certificate)))
 
 
 def _valid_certificates(user):

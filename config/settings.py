@@ -480,6 +480,8 @@ CERTIFICATE_VERIFY_RATE_PER_MINUTE = env_int("CERTIFICATE_VERIFY_RATE_PER_MINUTE
 # published so that older credentials still verify.
 # What signs a rendered certificate PDF and records it (certificates.services calls it).
 CERTIFICATE_PDF_SIGNER = "credentials.signing.certificate_pdf_sign"
+# ... and a program credential's (programs.credentials calls it).
+PROGRAM_CREDENTIAL_PDF_SIGNER = "credentials.signing.program_credential_pdf_sign"
 PDF_SIGNING_KEY_FILE = env("PDF_SIGNING_KEY_FILE")
 PDF_SIGNING_CERT_FILE = env("PDF_SIGNING_CERT_FILE")
 PDF_SIGNING_KEY_PASSPHRASE = env("PDF_SIGNING_KEY_PASSPHRASE")

@@ -1,5 +1,6 @@
 """What a board can check without a code: a PDF in its hands (is it exactly a document we
-issued, and what is that certificate's status now) and a CSV of up to 500 codes."""
+issued, a course certificate or a program credential, and what is its status now) and a
+CSV of up to 500 codes."""
 
 import csv
 import io
@@ -12,6 +13,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from certificates import codes
 from certificates.models import Certificate
+from programs.models import ProgramCredential
 
 from . import keys
 from .models import SignedDocument
@@ -39,8 +41,22 @@ class DocumentAnswer:
     verdict: str
     certificate: Certificate | None = None
     signer: str = ""
+    # A program credential's PDF (a Certificate of Advanced Study) instead of a course's.
+    program_credential: ProgramCredential | None = None
     # Exactly the unsigned PDF we served before certificates were signed.
     before_signing: bool = False
+
+    @classmethod
+    def of(
+        cls, verdict: str, document: SignedDocument | None, signer: str, **more
+    ) -> "DocumentAnswer":
+        return cls(
+            verdict,
+            certificate=document.certificate if document else None,
+            signer=signer,
+            program_credential=document.program_credential if document else None,
+            **more,
+        )
 
 
 def upload_bytes(upload, *, limit: int) -> bytes:
@@ -66,12 +82,12 @@ def document_check(data: bytes) -> DocumentAnswer:
     for what is not a readable PDF and for a signature by someone else."""
     if b"%PDF-" not in data[:1024]:
         raise BadUpload("This file is not a PDF. Upload the certificate PDF itself.", 415)
-    found = SignedDocument.objects.select_related("certificate__replaced_by")
+    found = SignedDocument.objects.select_related("certificate__replaced_by", "program_credential")
     fingerprint = sha256(data)
     document = found.filter(Q(sha256=fingerprint) | Q(unsigned_sha256=fingerprint)).first()
     if document is not None:
         before = document.sha256 != fingerprint
-        return DocumentAnswer(ISSUED, document.certificate, document.signer, before_signing=before)
+        return DocumentAnswer.of(ISSUED, document, document.signer, before_signing=before)
     try:
         signatures = PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures
         signed = [(signature, signature.signer_cert) for signature in signatures]
@@ -96,9 +112,7 @@ def document_check(data: bytes) -> DocumentAnswer:
         original = found.filter(sha256=sha256(data[: start + length])).first()
     except (TypeError, ValueError):
         original = None
-    return DocumentAnswer(
-        ALTERED, original.certificate if original else None, keys.subject_name(cert)
-    )
+    return DocumentAnswer.of(ALTERED, original, keys.subject_name(cert))
 
 
 # --- bulk check --------------------------------------------------------------------------

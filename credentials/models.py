@@ -1,14 +1,27 @@
 from django.db import models
+from django.db.models import Q
 
 from certificates.models import Certificate
 
 
 class SignedDocument(models.Model):
-    """The certificate PDF as we signed and stored it: its SHA-256 fingerprint (shown on
-    the verification page, matched by the document check) and who signed it."""
+    """A PDF as we signed and stored it, a course certificate's or a program credential's
+    (exactly one of the two): its SHA-256 fingerprint (shown on the verification page,
+    matched by the document check) and who signed it."""
 
     certificate = models.OneToOneField(
-        Certificate, on_delete=models.PROTECT, related_name="signed_document"
+        Certificate,
+        on_delete=models.PROTECT,
+        related_name="signed_document",
+        null=True,
+        blank=True,
+    )
+    program_credential = models.OneToOneField(
+        "programs.ProgramCredential",
+        on_delete=models.PROTECT,
+        related_name="signed_document",
+        null=True,
+        blank=True,
     )
     sha256 = models.CharField(max_length=64, unique=True)
     signer = models.CharField(max_length=300, help_text="The signing certificate's subject.")
@@ -23,10 +36,22 @@ class SignedDocument(models.Model):
     signed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "signed certificate PDF"
+        verbose_name = "signed PDF"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(certificate__isnull=False, program_credential__isnull=True)
+                | Q(certificate__isnull=True, program_credential__isnull=False),
+                name="signed_document_of_one_document",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.certificate.display_code}: {self.sha256}"
+        return f"{self.document.display_code}: {self.sha256}"
+
+    @property
+    def document(self):
+        """The course certificate or program credential this PDF is."""
+        return self.certificate or self.program_credential
 
 
 class StatusListEntry(models.Model):

@@ -1,5 +1,6 @@
-"""Signing a certificate PDF (PAdES B-B, pyHanko) and recording its fingerprint; run by
-the worker inside certificates.services.certificate_pdf_store, right after the render."""
+"""Signing a certificate or program credential PDF (PAdES B-B, pyHanko) and recording its
+fingerprint; run by the worker inside certificates.services.certificate_pdf_store and
+programs.credentials.credential_pdf_store, right after the render (settings name them)."""
 
 import asyncio
 import hashlib
@@ -17,6 +18,7 @@ from pyhanko.sign.fields import SigSeedSubFilter
 from background.retries import retried
 from certificates import codes
 from certificates.models import Certificate
+from programs.models import ProgramCredential
 
 from . import keys
 from .models import SignedDocument
@@ -56,16 +58,13 @@ def run_outside_event_loop(function, *args, **kwargs):
         return pool.submit(function, *args, **kwargs).result()
 
 
-def certificate_pdf_sign(
-    *, certificate: Certificate, data: bytes, unsigned_sha256: str = ""
-) -> bytes:
-    """Sign the rendered certificate and record what was signed. Called once per
-    certificate, in the transaction that stores its PDF."""
+def _sign_and_record(data: bytes, *, reason: str, unsigned_sha256: str = "", **owner) -> bytes:
+    """Sign `data` and record what was signed for `owner` (certificate= or
+    program_credential=). Called once per document, in the transaction that stores it."""
     material = keys.pdf_signing()
-    reason = f"Certificate of Completion {certificate.display_code}, by {settings.SITE_NAME}"
     signed = pdf_sign(data, reason=reason)
     SignedDocument.objects.update_or_create(
-        certificate=certificate,
+        **owner,
         defaults={
             "sha256": sha256(signed),
             "signer": material.signer_name[:300],
@@ -75,6 +74,24 @@ def certificate_pdf_sign(
         },
     )
     return signed
+
+
+def certificate_pdf_sign(
+    *, certificate: Certificate, data: bytes, unsigned_sha256: str = ""
+) -> bytes:
+    """Sign the rendered certificate and record what was signed (settings:
+    CERTIFICATE_PDF_SIGNER)."""
+    reason = f"Certificate of Completion {certificate.display_code}, by {settings.SITE_NAME}"
+    return _sign_and_record(
+        data, reason=reason, unsigned_sha256=unsigned_sha256, certificate=certificate
+    )
+
+
+def program_credential_pdf_sign(*, credential: ProgramCredential, data: bytes) -> bytes:
+    """Sign a rendered program credential (a Certificate of Advanced Study) and record
+    what was signed (settings: PROGRAM_CREDENTIAL_PDF_SIGNER)."""
+    reason = f"{credential.credential_name} {credential.display_code}, by {settings.SITE_NAME}"
+    return _sign_and_record(data, reason=reason, program_credential=credential)
 
 
 # --- certificates issued before PDFs were signed -----------------------------------------

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 from certificates import codes
 from certificates.models import Certificate
 from certificates.services import verification_allowed
+from certificates.verification import lookup_refused, noindex
 from config.client import client_address
 from testing.question_csv import safe_cell
 
@@ -24,14 +25,9 @@ BULK_MAX_BYTES = 100_000
 MULTIPART_OVERHEAD = 64_000
 
 
-def _noindex(response: HttpResponse) -> HttpResponse:
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
-
-
 def _form_again(request: HttpRequest, status: int, **errors) -> HttpResponse:
     """The /verify/ page again, the problem shown next to the form that caused it."""
-    return _noindex(render(request, "certificates/verify_form.html", errors, status=status))
+    return noindex(render(request, "certificates/verify_form.html", errors, status=status))
 
 
 def _refuse_huge_bodies(limit: Callable[[], int], field: str, message: str):
@@ -67,10 +63,9 @@ def _refuse_huge_bodies(limit: Callable[[], int], field: str, message: str):
 def verify_document(request: HttpRequest) -> HttpResponse:
     """A board uploads a certificate PDF: is it exactly a document we issued, and what is
     that certificate's status now. Counted against the same budget as code lookups."""
-    if not verification_allowed(client_address(request)):
-        response = render(request, "certificates/too_many.html", status=429)
-        response["Retry-After"] = "60"
-        return response
+    limited = lookup_refused(request)
+    if limited:
+        return limited
     try:
         data = checks.upload_bytes(
             request.FILES.get("document"), limit=settings.CREDENTIAL_UPLOAD_MAX_BYTES
@@ -78,11 +73,16 @@ def verify_document(request: HttpRequest) -> HttpResponse:
         answer = checks.document_check(data)
     except checks.BadUpload as problem:
         return _form_again(request, problem.status, document_error=problem.message)
-    return _noindex(
+    return noindex(
         render(
             request,
             "credentials/document_result.html",
-            {"answer": answer, "certificate": answer.certificate, "checked_at": timezone.now()},
+            {
+                "answer": answer,
+                "certificate": answer.certificate,
+                "credential": answer.program_credential,
+                "checked_at": timezone.now(),
+            },
             status=422 if answer.verdict == checks.NOT_OURS else 200,
         )
     )
@@ -118,7 +118,7 @@ def verify_bulk(request: HttpRequest) -> HttpResponse:
     writer.writerow(checks.BULK_COLUMNS)
     for row in checks.bulk_rows(typed):
         writer.writerow([safe_cell(cell) for cell in row])
-    return _noindex(response)
+    return noindex(response)
 
 
 # --- Open Badges 3.0: credentials, issuer, keys, status list ------------------------------
@@ -156,7 +156,7 @@ def credential(request: HttpRequest, code: str) -> HttpResponse:
     if request.GET.get("download"):
         filename = f"credential-{certificate.display_code}.jwt"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return _noindex(response)
+    return noindex(response)
 
 
 @require_safe

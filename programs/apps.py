@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 
 class ProgramsConfig(AppConfig):
@@ -16,9 +16,16 @@ class ProgramsConfig(AppConfig):
 
         from . import credentials, models, progress
 
+        # The program page, the catalog's programs list and the course pages' links are
+        # cached for anonymous visitors: a program or its course list changing (admin
+        # inline rows, or program.courses.add/remove/set, which send no post_save)
+        # replaces the catalog version; a member course changing does too (courses.apps).
         for model in (models.Program, models.ProgramCourse):
             post_save.connect(clear_page_cache, sender=model, dispatch_uid=f"pages-{model}")
             post_delete.connect(clear_page_cache, sender=model, dispatch_uid=f"pages-d-{model}")
+        m2m_changed.connect(
+            clear_page_cache, sender=models.Program.courses.through, dispatch_uid="pages-m2m"
+        )
         # Every change of a course certificate (issued, revoked by a refund or the
         # director, reissued, reinstated) may complete a program or take a course out.
         post_save.connect(

@@ -16,11 +16,19 @@ from django.db import IntegrityError, transaction
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from background.retries import retried
 from certificates import codes
 from certificates.models import Certificate
-from certificates.services import FONTS_URI, qr_svg, render_pdf
+from certificates.services import (
+    FONTS_URI,
+    image_data_uri,
+    qr_svg,
+    render_pdf,
+    signed_document_of,
+    sponsor_images,
+)
 from courses.models import ProgramPolicies
 from records.events import event_log
 from records.models import Actor
@@ -117,6 +125,7 @@ def credential_issue(*, progress: Progress, user) -> ProgramCredential:
                 total_credits=Decimal(facts["total_credits"]),
                 completed_on=facts["completed_on"],
                 facts=facts,
+                **sponsor_images(),
             )
             credential.certificates.set(relied)
             status_start(
@@ -214,6 +223,8 @@ def credential_html(credential: ProgramCredential) -> str:
             "courses": credential.facts.get("courses", []),
             "verification_url": url,
             "qr": qr_svg(url),
+            "logo": image_data_uri(credential.logo),
+            "signature": image_data_uri(credential.signature),
             "policies": ProgramPolicies.current(),
             "fonts": FONTS_URI,
             "SITE_NAME": settings.SITE_NAME,
@@ -237,12 +248,17 @@ def _about_credential(*, credential_id: int) -> str:
 @retried(about=_about_credential)
 @task
 def credential_pdf_store(*, credential_id: int) -> str:
-    """Render the PDF once, in the worker, and keep it in the private store."""
+    """Render the PDF once, in the worker, sign it (PAdES, like a course certificate:
+    the signer lives in the credentials app, above this one) and keep it in the private
+    store; the stored bytes are what the verify page's document check recognises."""
     with transaction.atomic():
         credential = ProgramCredential.objects.select_for_update().get(pk=credential_id)
         if credential.pdf:
             return credential.pdf.name
         data = credential_pdf_render(credential=credential)
+        data = import_string(settings.PROGRAM_CREDENTIAL_PDF_SIGNER)(
+            credential=credential, data=data
+        )
         credential.pdf.save(f"{credential.code}.pdf", ContentFile(data), save=False)
         ProgramCredential.objects.filter(pk=credential.pk).update(pdf=credential.pdf.name)
     return credential.pdf.name
@@ -255,7 +271,7 @@ def credential_by_typed_code(typed: str) -> ProgramCredential | None:
     code = codes.normalize(typed)
     if code is None:
         return None
-    return ProgramCredential.objects.filter(code=code).first()
+    return ProgramCredential.objects.select_related("signed_document").filter(code=code).first()
 
 
 def verification_url_for_code(code: str) -> str | None:
@@ -289,4 +305,6 @@ def verification_facts(credential: ProgramCredential) -> dict:
         if credential.status == Status.REVOKED
         else None,
         "revocation_reason": credential.get_public_reason_display() or None,
+        # The SHA-256 of the signed PDF we issued; None until the worker has stored it.
+        "document_sha256": signed.sha256 if (signed := signed_document_of(credential)) else None,
     }

@@ -139,6 +139,10 @@ class ProgramCredential(StatusRecord):
         max_length=30, choices=PublicReason.choices, blank=True, default=""
     )
     internal_note = models.CharField(max_length=500, blank=True)
+    # The sponsor's logo and signature when it was issued, as on a course certificate:
+    # names of files in the public store, never overwritten, so every render is the same.
+    logo = models.FileField(blank=True, editable=False)
+    signature = models.FileField(blank=True, editable=False)
     pdf = models.FileField(upload_to="program-credentials/", storage=private_storage, blank=True)
 
     class Meta:

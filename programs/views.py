@@ -7,7 +7,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from certificates.views import _noindex, _rate_limited
+from certificates.verification import lookup_refused, noindex
+from courses.caching import cache_anonymous_page
 from enrollment.media import serve_private_file
 from enrollment.payments import stripe_gateway
 
@@ -24,9 +25,12 @@ def _program(request: HttpRequest, slug: str) -> Program:
 
 
 @require_safe
+@cache_anonymous_page
 def program_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """The public program page; for a signed-in learner, their progress and the offer to
-    buy the courses they do not own yet."""
+    buy the courses they do not own yet. Anonymous visitors share one cached page, under
+    the catalog version that a change of the program, its course list or a member
+    course replaces (signals in ProgramsConfig and CoursesConfig)."""
     program = _program(request, slug)
     progress = program_progress(program, request.user, memberships(program))
     credential = None
@@ -103,13 +107,13 @@ def credential_download(request: HttpRequest, code: str) -> HttpResponse:
 @never_cache
 @require_safe
 def verify(request: HttpRequest, code: str) -> HttpResponse:
-    limited = _rate_limited(request)
+    limited = lookup_refused(request)
     if limited:
         return limited
     credential = credentials.credential_by_typed_code(code)
     if credential is None:
-        return _noindex(render(request, "certificates/not_found.html", status=404))
-    return _noindex(
+        return noindex(render(request, "certificates/not_found.html", status=404))
+    return noindex(
         render(
             request,
             "programs/verify.html",
@@ -121,10 +125,10 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
 @never_cache
 @require_safe
 def verify_json(request: HttpRequest, code: str) -> HttpResponse:
-    limited = _rate_limited(request)
+    limited = lookup_refused(request)
     if limited:
         return JsonResponse({"error": "too many requests"}, status=429)
     credential = credentials.credential_by_typed_code(code)
     if credential is None:
-        return _noindex(JsonResponse({"error": "no credential has this code"}, status=404))
-    return _noindex(JsonResponse(credentials.verification_facts(credential)))
+        return noindex(JsonResponse({"error": "no credential has this code"}, status=404))
+    return noindex(JsonResponse(credentials.verification_facts(credential)))

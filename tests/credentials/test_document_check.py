@@ -80,11 +80,26 @@ def test_a_reissued_certificates_pdf_links_the_new_one(client, certificate):
     assert new.get_absolute_url() in page
 
 
-def test_one_edited_byte_makes_it_altered(client, certificate):
-    data = bytearray(certificate_pdf(certificate=certificate))
+def one_byte_edited(data: bytes) -> bytes:
+    edited = bytearray(data)
     position = len(data) // 3  # inside the rendered page, which the signature covers
-    data[position] = (data[position] + 1) % 256
-    response = upload(client, bytes(data))
+    edited[position] = (edited[position] + 1) % 256
+    return bytes(edited)
+
+
+def saved_as_update(data: bytes) -> bytes:
+    """`data` with an edit saved the way PDF editors save: appended as an update."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+    writer.root["/PageMode"] = generic.NameObject("/UseOutlines")  # any saved change
+    writer.update_root()
+    out = io.BytesIO()
+    writer.write(out)
+    assert out.getvalue() != data
+    assert out.getvalue().startswith(data)
+    return out.getvalue()
+
+
+def assert_altered(response) -> None:
     assert response.status_code == HTTPStatus.OK
     page = text(response)
     assert "ALTERED" in page
@@ -92,16 +107,12 @@ def test_one_edited_byte_makes_it_altered(client, certificate):
     assert "VALID" not in page.replace("NOT", "")
 
 
+def test_one_edited_byte_makes_it_altered(client, certificate):
+    assert_altered(upload(client, one_byte_edited(certificate_pdf(certificate=certificate))))
+
+
 def test_an_edit_saved_as_an_update_is_altered_and_names_the_original(client, certificate):
-    data = certificate_pdf(certificate=certificate)
-    writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
-    writer.root["/PageMode"] = generic.NameObject("/UseOutlines")  # any saved change
-    writer.update_root()
-    out = io.BytesIO()
-    writer.write(out)
-    edited = out.getvalue()
-    assert edited != data
-    assert edited.startswith(data)
+    edited = saved_as_update(certificate_pdf(certificate=certificate))
     page = text(upload(client, edited))
     assert "ALTERED" in page
     assert certificate.get_absolute_url() in page

@@ -28,8 +28,9 @@ def validate(data: bytes):
     )
 
 
-def test_the_stored_pdf_carries_a_valid_pades_signature_by_the_provider(certificate):
-    data = certificate_pdf(certificate=certificate)
+def assert_signed_by_us(data: bytes):
+    """One intact, valid, trusted PAdES signature by our key over the whole file; the
+    signature's dictionary is returned for further checks."""
     embedded, status = validate(data)
     assert embedded.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"  # PAdES
     assert status.intact
@@ -39,6 +40,11 @@ def test_the_stored_pdf_carries_a_valid_pades_signature_by_the_provider(certific
     assert status.bottom_line
     assert status.signing_cert.subject == keys.pdf_signing().certificate.subject
     assert "(demo, self-signed)" in status.signing_cert.subject.human_friendly
+    return embedded.sig_object
+
+
+def test_the_stored_pdf_carries_a_valid_pades_signature_by_the_provider(certificate):
+    assert_signed_by_us(certificate_pdf(certificate=certificate))
 
 
 def test_the_fingerprint_of_the_stored_bytes_is_recorded(certificate):

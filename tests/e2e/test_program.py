@@ -9,7 +9,9 @@ from demo.journeys import journey_evaluate, journey_pass, journey_read
 from demo.management.commands.seed_demo import PROGRAM, SEED_SLUG
 from enrollment.models import Enrollment, Order, OrderStatus
 from programs.models import ProgramCredential
+from tests.credentials.test_document_check import one_byte_edited
 from tests.e2e.conftest import SCREENSHOTS, assert_accessible, screenshot
+from tests.e2e.test_document_check import board_uploads
 
 TITLE = PROGRAM["facts"]["title"]
 COUPLES = "working-with-couples-in-conflict"
@@ -101,6 +103,8 @@ def test_learner_buys_the_program_in_one_checkout_and_earns_the_certificate(
     assert "Certificate of Advanced Study" in text
     assert "Lee Learner, PsyD" in text
     assert credential.display_code in text
+    signature = subprocess.run(["pdfsig", str(pdf)], capture_output=True, text=True).stdout
+    assert "Signature is Valid." in signature
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     shutil.copy(pdf, SCREENSHOTS / "program-certificate.pdf")
 
@@ -112,8 +116,22 @@ def test_learner_buys_the_program_in_one_checkout_and_earns_the_certificate(
     board = browser.new_context(base_url=server).new_page()
     board.goto(credential.get_absolute_url())
     expect(board.get_by_role("status")).to_have_text("VALID")
+    expect(board.locator(".fingerprint")).to_have_text(credential.signed_document.sha256)
     assert_accessible(board)
     screenshot(board, "program-verify-valid")
+    # ... or uploads the PDF on /verify/: exactly the document we issued; an edited copy
+    # is not.
+    board_uploads(board, pdf)
+    expect(board.locator(".verdict")).to_have_text("VALID")
+    expect(board.get_by_text("This PDF is exactly the document we issued")).to_be_visible()
+    expect(board.locator("main")).to_contain_text(credential.display_code)
+    both_sizes(board, "program-document-check-valid")
+    edited = tmp_path / "program-edited.pdf"
+    edited.write_bytes(one_byte_edited(pdf.read_bytes()))
+    board_uploads(board, edited)
+    expect(board.locator(".verdict")).to_have_text("ALTERED")
+    assert_accessible(board)
+    screenshot(board, "program-document-check-altered")
 
     # The learner is refunded the elective: the program is no longer complete.
     page.goto("/my/orders/")
@@ -125,10 +143,14 @@ def test_learner_buys_the_program_in_one_checkout_and_earns_the_certificate(
     expect(page.get_by_role("heading", level=1)).to_contain_text("Refund $80.10")
     page.get_by_role("button", name="Yes, refund my order").click()
     expect(page.get_by_text("Your order was refunded")).to_be_visible()
-    board.reload()
+    board.goto(credential.get_absolute_url())
     expect(board.get_by_role("status")).to_have_text("REVOKED")
     expect(board.get_by_text(re.compile("relies on was withdrawn"))).to_be_visible()
     assert_accessible(board)
     screenshot(board, "program-verify-revoked")
+    board_uploads(board, pdf)
+    expect(board.locator(".verdict")).to_have_text("REVOKED")
+    expect(board.get_by_text(re.compile("relies on was withdrawn"))).to_be_visible()
+    both_sizes(board, "program-document-check-revoked")
     page.goto(f"/programs/{PROGRAM['slug']}/")
     expect(page.get_by_text("1 of 2", exact=True)).to_be_visible()

@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 
 from demo.journeys import journey_complete
-from programs.models import ProgramCourse
+from programs.models import ProgramCourse, ProgramCredential
 from testing.models import Choice, EvaluationItem, Question
 from testing.models import TestRules as Rules
 from tests.factories import CourseApprovalFactory, CourseFactory, ProgramFactory
@@ -70,3 +70,12 @@ def complete(fake_stripe, django_capture_on_commit_callbacks):
             return journey_complete(user=user, course=course, pay=fake_stripe.pay)
 
     return run
+
+
+@pytest.fixture
+def earned(program, learner, complete):
+    """Both required courses and one elective completed: the program is complete, its
+    credential issued and its PDF rendered and signed by the worker task."""
+    foundations, technique, elective_a, _ = courses_of(program)
+    certificates = [complete(learner, c) for c in (foundations, technique, elective_a)]
+    return ProgramCredential.objects.get(user=learner, program=program), certificates

@@ -17,14 +17,6 @@ pytestmark = pytest.mark.django_db
 Status = ProgramCredential.Status
 
 
-@pytest.fixture
-def earned(program, learner, complete):
-    """Both required courses and one elective completed: the program is complete."""
-    foundations, technique, elective_a, _ = courses_of(program)
-    certificates = [complete(learner, c) for c in (foundations, technique, elective_a)]
-    return ProgramCredential.objects.get(user=learner, program=program), certificates
-
-
 def test_no_credential_until_the_requirements_are_met(program, learner, complete):
     foundations, technique, *_ = courses_of(program)
     complete(learner, foundations)
