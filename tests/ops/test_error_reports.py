@@ -142,7 +142,6 @@ def test_a_database_outage_under_load_sends_a_handful_of_reports_not_one_per_req
             CERTIFICATE_VERIFY_RATE_PER_MINUTE="1000000",
         )
         with gunicorn(env, workers=2) as (base, log), task_worker(env):
-
             # A lookup always asks the database (the course page may come from the cache).
             lookup = f"{base}/verify/ABCD-EFGH-JKMN-PQRS/"
 
