@@ -49,6 +49,9 @@ def environment(db_name: str, tmp: str) -> dict[str, str]:
         "PRIVATE_MEDIA_ROOT": os.path.join(tmp, "private"),
         "DJANGO_LOG_LEVEL": "WARNING",
         "GUNICORN_ACCESSLOG": "",
+        # self-signed signing keys made on first use (production names its own key files)
+        "CREDENTIAL_DEMO_KEYS": "true",
+        "CREDENTIAL_KEYS_DIR": os.path.join(tmp, "keys"),
     }
 
 
