@@ -79,6 +79,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=100, help="timed calls per page")
     parser.add_argument("--tree", action="store_true", help="pyinstrument call tree per page")
+    parser.add_argument("--cprofile", action="store_true", help="cProfile, top by own time")
     parser.add_argument("--pages", default="", help="comma-separated page names (default all)")
     parser.add_argument("--page-cache", type=int, default=0, help="PAGE_CACHE_SECONDS")
     parser.add_argument("--fresh", action="store_true", help="rebuild the database")
@@ -146,6 +147,15 @@ def main() -> None:
                 for _ in range(args.calls):
                     client.get(path)
             print(profiler.output_text(unicode=True, color=False, show_all=False))
+        if args.cprofile:
+            import cProfile
+            import pstats
+
+            profile = cProfile.Profile()
+            with profile:
+                for _ in range(args.calls):
+                    client.get(path)
+            pstats.Stats(profile).sort_stats("tottime").print_stats(25)
 
 
 if __name__ == "__main__":

@@ -225,7 +225,7 @@ if CACHE_URL.startswith(_REDIS_SCHEMES) and not importlib.util.find_spec("redis"
     invalid("CACHE_URL", "redis:// needs the redis package (pip install -r requirements.lock)")
 if CACHE_URL.startswith(_REDIS_SCHEMES):
     _redis = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "ops.rediscache.ReusedClientRedisCache",
         "LOCATION": CACHE_URL,
         # A hung Redis must not hold a request for long; /readyz reports it.
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},

@@ -74,7 +74,7 @@ def own_redis():
 def test_readyz_names_the_cache_when_redis_stops(client, settings, own_redis):
     process, port = own_redis
     redis_cache = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "ops.rediscache.ReusedClientRedisCache",
         "LOCATION": f"redis://127.0.0.1:{port}/0",
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }

@@ -103,7 +103,7 @@ def test_rate_limit_cache_is_shared_between_workers():
     backend = settings.CACHES["default"]["BACKEND"]
     assert backend in {
         "django.core.cache.backends.db.DatabaseCache",
-        "django.core.cache.backends.redis.RedisCache",
+        "ops.rediscache.ReusedClientRedisCache",
     }
 
 
@@ -228,6 +228,6 @@ def test_cache_url_puts_every_cache_and_the_sessions_in_redis():
         "settings.SESSION_ENGINE",
     )
     assert report == (
-        "django.core.cache.backends.redis.RedisCache django.core.cache.backends.redis.RedisCache "
+        "ops.rediscache.ReusedClientRedisCache ops.rediscache.ReusedClientRedisCache "
         "django.contrib.sessions.backends.cached_db"
     )
