@@ -80,6 +80,8 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=100, help="timed calls per page")
     parser.add_argument("--tree", action="store_true", help="pyinstrument call tree per page")
     parser.add_argument("--cprofile", action="store_true", help="cProfile, top by own time")
+    parser.add_argument("--sort", default="tottime", help="cProfile order (cumulative, ...)")
+    parser.add_argument("--filter", default="", help="cProfile: only functions matching")
     parser.add_argument("--pages", default="", help="comma-separated page names (default all)")
     parser.add_argument("--page-cache", type=int, default=0, help="PAGE_CACHE_SECONDS")
     parser.add_argument("--fresh", action="store_true", help="rebuild the database")
@@ -155,7 +157,7 @@ def main() -> None:
             with profile:
                 for _ in range(args.calls):
                     client.get(path)
-            pstats.Stats(profile).sort_stats("tottime").print_stats(25)
+            pstats.Stats(profile).sort_stats(args.sort).print_stats(args.filter or None, 30)
 
 
 if __name__ == "__main__":

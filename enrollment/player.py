@@ -17,7 +17,7 @@ from . import progress
 from .access import access_ended_check
 from .hooks import Step, completion_steps
 from .media import serve_private_file
-from .models import Enrollment, SectionProgress
+from .models import Enrollment, SectionProgress, learner_state_queryset
 
 
 def _access(
@@ -25,9 +25,10 @@ def _access(
 ) -> tuple[Course, Enrollment | None]:
     """The course and the learner's active enrollment in it, in one query; with `state`,
     the enrollment carries what the checklist reads (Enrollment.with_learner_state)."""
-    enrollments = Enrollment.objects.active().select_related("course")
     if state:
-        enrollments = enrollments.with_learner_state()
+        enrollments = learner_state_queryset()
+    else:
+        enrollments = Enrollment.objects.active().select_related("course")
     enrollment = enrollments.filter(user=request.user, course__slug=slug).first()
     if enrollment is not None:
         return enrollment.course, enrollment

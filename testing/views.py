@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from enrollment.access import access_ended_check
-from enrollment.models import Enrollment
+from enrollment.models import Enrollment, learner_state_queryset
 
 from . import scoring, services
 from .models import RATING_SCALE, Attempt, EvaluationResponse, Question
@@ -21,9 +21,10 @@ _FIELD = re.compile(r"^q(\d{1,12})$")
 def _enrollment(request: HttpRequest, slug: str, *, state: bool = False) -> Enrollment:
     """The learner's active enrollment; with `state`, also the test rules and whether every
     section is read (Enrollment.with_learner_state), in the same one query."""
-    enrollments = Enrollment.objects.active().select_related("course")
     if state:
-        enrollments = enrollments.select_related("course__test_rules").with_learner_state()
+        enrollments = learner_state_queryset("course__test_rules")
+    else:
+        enrollments = Enrollment.objects.active().select_related("course")
     enrollment = enrollments.filter(user=request.user, course__slug=slug).first()
     if enrollment is None:
         access_ended_check(request.user, {"course__slug": slug})
