@@ -1,3 +1,4 @@
+import functools
 import re
 
 from django.conf import settings
@@ -111,6 +112,16 @@ def demo_checkout(request: HttpRequest, number: str) -> HttpResponse:
     )
 
 
+@functools.cache
+def _with_progress():
+    """Active enrollments newest first with their course and progress (active_for without
+    the user), annotated once per process (see models.learner_state_queryset); filtered
+    per request."""
+    return (
+        Enrollment.objects.active().select_related("course").order_by("-created_at").with_progress()
+    )
+
+
 @login_required
 @require_safe
 def my_courses(request: HttpRequest) -> HttpResponse:
@@ -119,7 +130,7 @@ def my_courses(request: HttpRequest) -> HttpResponse:
     # The rows (with progress) in one query, counted in Python; the certificates of the
     # shown page only, in a second.
     certificate = Enrollment._meta.get_field("certificates").related_model
-    enrollments = list(Enrollment.objects.active_for(request.user).with_progress())
+    enrollments = list(_with_progress().filter(user=request.user))
     page = Paginator(enrollments, settings.LEARNER_PAGE_SIZE).get_page(request.GET.get("page"))
     prefetch_related_objects(
         page.object_list,
