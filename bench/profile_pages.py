@@ -100,11 +100,11 @@ def main() -> None:
     if args.fresh or not database_ready():
         prepare_database(DB_NAME, env)
     else:
-        env["STATIC_ROOT"] = os.path.join(tmp, "static")
-        subprocess.run(
-            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
-            cwd=Path(__file__).resolve().parents[1], env=env, check=True,
-        )  # fmt: skip
+        for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
+            subprocess.run(
+                [sys.executable, "manage.py", *command, "-v", "0"],
+                cwd=Path(__file__).resolve().parents[1], env=env, check=True,
+            )  # fmt: skip
     os.environ.update(env)
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
 
