@@ -108,6 +108,23 @@ def main() -> None:
     os.environ.update(env)
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
 
+    try:
+        profile(args)
+    finally:
+        forget_keys(args.redis_db, env["CACHE_KEY_PREFIX"])
+
+
+def forget_keys(db: str, prefix: str) -> None:
+    """The run's keys (the version keys never expire by themselves)."""
+    import redis
+
+    store = redis.Redis(host="127.0.0.1", port=6379, db=int(db))
+    for pattern in (f"{prefix}*", f":1:{prefix}*"):
+        for key in store.scan_iter(match=pattern):
+            store.delete(key)
+
+
+def profile(args) -> None:
     import django
 
     django.setup()
