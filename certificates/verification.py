@@ -3,8 +3,9 @@ credentials and the document check in the apps to the right): the per-client loo
 budget and the noindex header. A small public API, so that no app imports another's
 private view helpers."""
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from config.client import client_address
 
@@ -25,3 +26,26 @@ def noindex(response: HttpResponse) -> HttpResponse:
     """Keep a page about one person's certificate out of search engines."""
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
+
+
+def verification_page(request, code, *, find, template, name) -> HttpResponse:
+    """A verify page by its typed code: the lookup budget, then `find(code)` (None: the
+    not-found page), then `template` with the record as `name`; noindex."""
+    limited = lookup_refused(request)
+    if limited:
+        return limited
+    record = find(code)
+    if record is None:
+        return noindex(render(request, "certificates/not_found.html", status=404))
+    context = {name: record, "checked_at": timezone.now()}
+    return noindex(render(request, template, context))
+
+
+def verification_json(request, code, *, find, facts, what) -> HttpResponse:
+    """The JSON twin of verification_page: 429, 404 naming `what`, or `facts(record)`."""
+    if lookup_refused(request):
+        return JsonResponse({"error": "too many requests"}, status=429)
+    record = find(code)
+    if record is None:
+        return noindex(JsonResponse({"error": f"no {what} has this code"}, status=404))
+    return noindex(JsonResponse(facts(record)))

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +23,7 @@ from testing.question_csv import safe_cell
 from . import codes, hooks, services
 from .facts import Holder
 from .models import UNAPPROVED_UNIT, Certificate
-from .verification import lookup_refused, noindex
+from .verification import noindex, verification_json, verification_page
 
 
 class ConfirmForm(forms.Form):
@@ -153,31 +153,19 @@ def verify_form(request: HttpRequest) -> HttpResponse:
 @require_safe
 def verify(request: HttpRequest, code: str) -> HttpResponse:
     """The public page a licensing board opens: VALID, REVOKED or REISSUED, and the facts."""
-    limited = lookup_refused(request)
-    if limited:
-        return limited
-    certificate = services.certificate_by_typed_code(code)
-    if certificate is None:
-        return noindex(render(request, "certificates/not_found.html", status=404))
-    return noindex(
-        render(
-            request,
-            "certificates/verify.html",
-            {"certificate": certificate, "checked_at": timezone.now()},
-        )
-    )
+    return verification_page(
+        request, code, find=services.certificate_by_typed_code,
+        template="certificates/verify.html", name="certificate",
+    )  # fmt: skip
 
 
 @never_cache
 @require_safe
 def verify_json(request: HttpRequest, code: str) -> HttpResponse:
-    limited = lookup_refused(request)
-    if limited:
-        return JsonResponse({"error": "too many requests"}, status=429)
-    certificate = services.certificate_by_typed_code(code)
-    if certificate is None:
-        return noindex(JsonResponse({"error": "no certificate has this code"}, status=404))
-    return noindex(JsonResponse(services.verification_facts(certificate)))
+    return verification_json(
+        request, code, find=services.certificate_by_typed_code,
+        facts=services.verification_facts, what="certificate",
+    )  # fmt: skip
 
 
 def _valid_certificates(user):

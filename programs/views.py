@@ -1,13 +1,15 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from certificates.verification import lookup_refused, noindex
+from certificates.verification import (
+    verification_json,
+    verification_page,
+)
 from courses.caching import cache_anonymous_page
 from enrollment.media import serve_private_file
 from enrollment.payments import stripe_gateway
@@ -107,28 +109,16 @@ def credential_download(request: HttpRequest, code: str) -> HttpResponse:
 @never_cache
 @require_safe
 def verify(request: HttpRequest, code: str) -> HttpResponse:
-    limited = lookup_refused(request)
-    if limited:
-        return limited
-    credential = credentials.credential_by_typed_code(code)
-    if credential is None:
-        return noindex(render(request, "certificates/not_found.html", status=404))
-    return noindex(
-        render(
-            request,
-            "programs/verify.html",
-            {"credential": credential, "checked_at": timezone.now()},
-        )
-    )
+    return verification_page(
+        request, code, find=credentials.credential_by_typed_code,
+        template="programs/verify.html", name="credential",
+    )  # fmt: skip
 
 
 @never_cache
 @require_safe
 def verify_json(request: HttpRequest, code: str) -> HttpResponse:
-    limited = lookup_refused(request)
-    if limited:
-        return JsonResponse({"error": "too many requests"}, status=429)
-    credential = credentials.credential_by_typed_code(code)
-    if credential is None:
-        return noindex(JsonResponse({"error": "no credential has this code"}, status=404))
-    return noindex(JsonResponse(credentials.verification_facts(credential)))
+    return verification_json(
+        request, code, find=credentials.credential_by_typed_code,
+        facts=credentials.verification_facts, what="credential",
+    )  # fmt: skip
