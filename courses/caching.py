@@ -38,14 +38,24 @@ def _is_anonymous_request(request: HttpRequest) -> bool:
 
 
 def catalog_version() -> str:
+    return current_version(VERSION_KEY)
+
+
+def current_version(key: str) -> str:
+    """The version stored under `key` in the shared cache (made on first use)."""
     cache = caches[CACHE_ALIAS]
-    version = cache.get(VERSION_KEY)
+    version = cache.get(key)
     if version is None:
         # Random, not a counter: a version lost to eviction can never bring back pages
         # stored under an earlier one.
-        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        version = cache.get(VERSION_KEY)
+        cache.add(key, uuid.uuid4().hex, timeout=None)
+        version = cache.get(key)
     return version
+
+
+def new_version(key: str) -> None:
+    """Replace the version under `key`: everything cached under the old one is unreachable."""
+    caches[CACHE_ALIAS].set(key, uuid.uuid4().hex, timeout=None)
 
 
 def _page_key(request: HttpRequest, reads: tuple[str, ...]) -> tuple[str, QueryDict]:
@@ -105,24 +115,30 @@ def cache_anonymous_page(view: Callable[..., HttpResponse] | None = None, *, rea
 def course_cached_data(name: str, build: Callable[[], object]) -> object:
     """Public catalog data for every visitor (signed in or not), kept under the catalog
     version like the pages: `build()` runs once per catalog change and host group."""
+    return cached_or_built(lambda: f"data:{catalog_version()}:{name}", build, DATA_SECONDS)
+
+
+def cached_or_built(key: Callable[[], str], build: Callable[[], object], seconds: int):
+    """The value cached under `key()` or, when missing, `build()` stored there. A cache
+    outage costs speed, not the page: the value is then built for this request."""
     cache = caches[CACHE_ALIAS]
     try:
-        key = f"data:{catalog_version()}:{name}"
-        value = cache.get(key)
+        full_key = key()
+        value = cache.get(full_key)
     except Exception:
         logger.warning("Page cache unavailable", exc_info=True)
         return build()
     if value is None:
         value = build()
         try:
-            cache.set(key, value, DATA_SECONDS)
+            cache.set(full_key, value, seconds)
         except Exception:
             logger.warning("Page cache unavailable", exc_info=True)
     return value
 
 
 def _new_version() -> None:
-    caches[CACHE_ALIAS].set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    new_version(VERSION_KEY)
 
 
 def clear_page_cache(**kwargs) -> None:

@@ -10,22 +10,17 @@ then builds the structure afresh on its next request and the old entries simply 
 Other apps keep their own per-course facts under the same version with `course_cached`.
 """
 
-import logging
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.cache import caches
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
+from .caching import cached_or_built, current_version, new_version
 from .markdown import render_markdown
 from .models import AudioTrack, Course, Section, Video
 
-logger = logging.getLogger(__name__)
-
-CACHE_ALIAS = "pages"
 VERSION_KEY = "course-structure-version"
 TIMEOUT = 60 * 60
 
@@ -42,36 +37,11 @@ class Structure:
         return [track for track in self.audio_tracks if track.section_id == section_id]
 
 
-def _cache():
-    return caches[CACHE_ALIAS]
-
-
-def _version() -> str:
-    cache = _cache()
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        version = cache.get(VERSION_KEY)
-    return version
-
-
 def course_cached(name: str, course_id: int, build: Callable[[], Any]) -> Any:
     """`build()` for this course, from the cache while no course content has changed."""
-    try:
-        cache = _cache()
-        key = f"course:{_version()}:{name}:{course_id}"
-        value = cache.get(key)
-    except Exception:
-        # A cache outage costs speed, not the page.
-        logger.warning("Course cache unavailable", exc_info=True)
-        return build()
-    if value is None:
-        value = build()
-        try:
-            cache.set(key, value, TIMEOUT)
-        except Exception:
-            logger.warning("Course cache unavailable", exc_info=True)
-    return value
+    return cached_or_built(
+        lambda: f"course:{current_version(VERSION_KEY)}:{name}:{course_id}", build, TIMEOUT
+    )
 
 
 def _build(course: Course) -> Structure:
@@ -115,7 +85,7 @@ def structure_changed(**kwargs) -> None:
 
 
 def _new_version() -> None:
-    _cache().set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    new_version(VERSION_KEY)
 
 
 def structure_depends_on(*models) -> None:
