@@ -33,10 +33,10 @@ from catalog_rps import SEED_SLUG, environment, prepare_database
 DB_NAME = "ce_bench_profile"
 
 
-def database_ready() -> bool:
+def database_ready(name: str = DB_NAME) -> bool:
     """The database of an earlier run, with its demo data."""
     out = subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", DB_NAME, "-tAc",
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", name, "-tAc",
          "SELECT 1 FROM accounts_user WHERE email = 'learner@example.com'"],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
@@ -86,10 +86,11 @@ def main() -> None:
     parser.add_argument("--page-cache", type=int, default=0, help="PAGE_CACHE_SECONDS")
     parser.add_argument("--fresh", action="store_true", help="rebuild the database")
     parser.add_argument("--redis-db", default="3")
+    parser.add_argument("--database", default=DB_NAME, help="PostgreSQL database to build/use")
     args = parser.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="ce-profile-")
-    env = environment(DB_NAME, tmp)
+    env = environment(args.database, tmp)
     env.update(
         CACHE_URL=f"redis://127.0.0.1:6379/{args.redis_db}",
         CACHE_KEY_PREFIX=f"profile-{secrets.token_hex(4)}",
@@ -97,8 +98,8 @@ def main() -> None:
         DATABASE_CONN_MAX_AGE="60",
         PAGE_CACHE_SECONDS=str(args.page_cache),
     )
-    if args.fresh or not database_ready():
-        prepare_database(DB_NAME, env)
+    if args.fresh or not database_ready(args.database):
+        prepare_database(args.database, env)
     else:
         for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
             subprocess.run(
