@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from enrollment.access import access_ended_check
 from enrollment.media import serve_private_file
 from enrollment.models import Enrollment
+from enrollment.pagecache import cache_learner_page
 from testing.question_csv import safe_cell
 
 from . import codes, hooks, services
@@ -38,6 +39,7 @@ class ConfirmForm(forms.Form):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@cache_learner_page
 def course_certificate(request: HttpRequest, slug: str) -> HttpResponse:
     """The learner's certificate for a course; before the first one is issued, the
     exact details it will print and the confirmation that issues it (POST)."""
@@ -194,6 +196,7 @@ def _transcript(user) -> tuple[list[Certificate], dict, dict]:
 
 @login_required
 @require_safe
+@cache_learner_page(reads=("page",))
 def transcript(request: HttpRequest) -> HttpResponse:
     """Every certificate in one query (the transcript is the whole record; its totals need
     every row anyway), the table a page at a time."""

@@ -155,6 +155,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     # A refunded learner opening an old course link sees why, not a bare 404.
     "enrollment.access.AccessEndedMiddleware",
+    # A signed-in user's writes replace the version of their cached pages.
+    "enrollment.pagecache.LearnerWritesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -251,6 +253,8 @@ else:
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 0 if DEBUG else 60)
+# A signed-in learner's own pages, kept until what they show changes (enrollment/pagecache.py).
+LEARNER_PAGE_CACHE_SECONDS = env_int("LEARNER_PAGE_CACHE_SECONDS", 0 if DEBUG else 600)
 
 # --- Client address ------------------------------------------------------------------------
 # How many proxies (nginx, a load balancer) in front of the app append to X-Forwarded-For.

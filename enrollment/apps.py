@@ -12,3 +12,16 @@ class EnrollmentConfig(AppConfig):
         from .publishing import manuscript_rule
 
         publishing_rule(manuscript_rule)
+
+        from django.contrib.auth import get_user_model
+
+        from . import models
+        from .pagecache import learner_pages_follow
+
+        # What a learner's cached pages show (enrollment.pagecache), changed by anyone.
+        learner_pages_follow(get_user_model(), lambda user: user.pk)
+        learner_pages_follow(models.Order, lambda order: order.user_id)
+        learner_pages_follow(models.Enrollment, lambda enrollment: enrollment.user_id)
+        learner_pages_follow(models.SectionProgress, lambda row: row.enrollment.user_id)
+        learner_pages_follow(models.Refund, lambda refund: refund.order.user_id)
+        learner_pages_follow(models.RefundRequest, lambda request: request.order.user_id)

@@ -18,6 +18,7 @@ from .access import access_ended_check
 from .hooks import Step, completion_steps
 from .media import serve_private_file
 from .models import Enrollment, SectionProgress, learner_state_queryset
+from .pagecache import cache_learner_page
 
 
 def _access(
@@ -48,6 +49,7 @@ def _done_ids(enrollment: Enrollment | None) -> set[int]:
 
 @login_required
 @require_safe
+@cache_learner_page
 def course_home(request: HttpRequest, slug: str) -> HttpResponse:
     course, enrollment = _access(request, slug, state=True)
     structure = course_structure(course)
@@ -102,6 +104,7 @@ def _next_step(checklist: list[Step]) -> Step | None:
 
 @login_required
 @require_safe
+@cache_learner_page
 def section_view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     course, enrollment = _access(request, slug)
     structure = course_structure(course)

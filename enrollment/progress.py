@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 
 from .models import Enrollment, SectionProgress
+from .pagecache import learner_changed
 
 
 def section_complete(*, enrollment: Enrollment, section, next_section=None) -> None:
@@ -16,6 +17,7 @@ def section_complete(*, enrollment: Enrollment, section, next_section=None) -> N
     if enrollment.last_section_id != place.pk:
         Enrollment.objects.filter(pk=enrollment.pk).update(last_section=place)
         enrollment.last_section_id = place.pk
+    learner_changed(enrollment.user_id)  # the course home resumes elsewhere now
 
 
 def post_test_unlocked(*, enrollment: Enrollment) -> bool:

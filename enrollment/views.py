@@ -18,6 +18,7 @@ from courses.models import Course, ProgramPolicies
 
 from . import hooks, orders, payments, refunds, states, webhooks
 from .models import Enrollment, Gateway, Order, OrderStatus
+from .pagecache import cache_learner_page
 
 SESSION_ID = re.compile(r"cs_[A-Za-z0-9_]{1,250}")
 
@@ -124,6 +125,7 @@ def _with_progress():
 
 @login_required
 @require_safe
+@cache_learner_page(reads=("page",))
 def my_courses(request: HttpRequest) -> HttpResponse:
     # A finished course offers its certificate instead of "Continue". Certificates live in
     # an app to the right (enrollment never imports it), so it is reached by the relation.
@@ -153,6 +155,7 @@ def my_courses(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_safe
+@cache_learner_page(reads=("page",))
 def order_list(request: HttpRequest) -> HttpResponse:
     orders = Order.objects.for_user(request.user).exclude(status=OrderStatus.PENDING)
     page = Paginator(orders, settings.LEARNER_PAGE_SIZE).get_page(request.GET.get("page"))

@@ -13,6 +13,7 @@ class ProgramsConfig(AppConfig):
         from courses.caching import clear_page_cache
         from courses.hooks import program_link_providers
         from enrollment.hooks import my_courses_panels
+        from enrollment.pagecache import learner_pages_follow
 
         from . import credentials, models, progress
 
@@ -33,6 +34,9 @@ class ProgramsConfig(AppConfig):
             sender=Certificate,
             dispatch_uid="programs-certificate-change",
         )
+        # What a learner's cached pages show (enrollment.pagecache), changed by anyone.
+        learner_pages_follow(models.ProgramCredential, lambda row: row.user_id)
+        learner_pages_follow(models.ProgramPurchase, lambda row: row.user_id)
         if progress.program_links not in program_link_providers:
             program_link_providers.append(progress.program_links)
         if credentials.verification_url_for_code not in code_resolvers:

@@ -17,6 +17,7 @@ from django.utils.html import format_html, format_html_join
 from accounts.models import User
 from courses.models import Course, LearningObjective
 from courses.services import CoursePublishRefused, course_content_change
+from courses.structure import structure_changed
 from enrollment.models import Enrollment
 from records.admin import StatusHistoryInline
 
@@ -230,11 +231,13 @@ class QuestionAdmin(AutocompleteLabels, admin.ModelAdmin):
             else:
                 retired += count
         if retired:
+            structure_changed()  # queryset updates send no post_save: the count is cached
             self.message_user(request, f"{retired} question(s) retired.", messages.SUCCESS)
 
     @admin.action(description="Bring back into use", permissions=["change"])
     def restore(self, request: HttpRequest, queryset: QuerySet) -> None:
         count = queryset.update(retired_at=None)
+        structure_changed()  # queryset updates send no post_save: the count is cached
         self.message_user(request, f"{count} question(s) back in use.", messages.SUCCESS)
 
     @admin.action(description="Export selected as CSV")

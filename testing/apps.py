@@ -12,6 +12,7 @@ class TestingConfig(AppConfig):
         from courses.services import publishing_rule
         from courses.structure import structure_depends_on
         from enrollment.hooks import completion_providers, learner_state_annotations
+        from enrollment.pagecache import learner_pages_follow
 
         from . import models
         from .checklist import learner_state, post_test_and_evaluation_steps
@@ -22,6 +23,9 @@ class TestingConfig(AppConfig):
         if learner_state not in learner_state_annotations:
             learner_state_annotations.append(learner_state)
         publishing_rule(post_test_rule)
+        # What a learner's cached pages show (enrollment.pagecache), changed by anyone.
+        for model in (models.Attempt, models.EvaluationResponse, models.TimeAccommodation):
+            learner_pages_follow(model, lambda row: row.enrollment.user_id)
         structure_depends_on(models.Question, models.TestRules)
         # The course page states the passing score and attempts (certificates.checklist).
         post_save.connect(clear_page_cache, sender=models.TestRules, dispatch_uid="pages-rules")

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from enrollment.access import access_ended_check
 from enrollment.models import Enrollment, learner_state_queryset
+from enrollment.pagecache import cache_learner_page, not_cacheable
 
 from . import scoring, services
 from .models import RATING_SCALE, Attempt, EvaluationResponse, Question
@@ -43,24 +44,28 @@ def _posted_answers(request: HttpRequest) -> dict[int, str]:
 
 @login_required
 @require_safe
+@cache_learner_page
 def test_home(request: HttpRequest, slug: str) -> HttpResponse:
     # One query for the enrollment, its course, the test rules and whether every section is
     # read; one for the attempts; the question count comes from the course cache.
     enrollment = _enrollment(request, slug, state=True)
     attempts = list(enrollment.attempts.order_by("number"))
     passed = [a for a in attempts if a.passed and a.status == Attempt.Status.SUBMITTED]
-    return render(
+    eligibility = services.attempt_eligibility(enrollment=enrollment, attempts=attempts)
+    response = render(
         request,
         "testing/home.html",
         {
             "course": enrollment.course,
             "rules": services.rules_for(enrollment.course),
-            "eligibility": services.attempt_eligibility(enrollment=enrollment, attempts=attempts),
+            "eligibility": eligibility,
             "attempts": [a for a in attempts if a.status != Attempt.Status.OPEN],
             "passed": passed[0] if passed else None,
             "question_count": services.active_question_count(enrollment.course),
         },
     )
+    # While a wait between attempts runs, the page changes with the clock.
+    return not_cacheable(response) if eligibility.retry_at else response
 
 
 @login_required
