@@ -107,17 +107,15 @@ def _page_key(request: HttpRequest, reads: tuple[str, ...]) -> tuple[str, QueryD
     return f"learner-page:{request.user.pk}:{digest}", query
 
 
-def _versions(found: dict, user_id: int) -> tuple[str, str, str] | None:
-    """The three current versions from one get_many, or None (one was missing: made now)."""
+def _versions(found: dict, user_id: int) -> tuple[str, str, str]:
+    """The three current versions, from the one get_many; one missing is made now."""
     keys = (_version_key(user_id), STRUCTURE_VERSION_KEY, CATALOG_VERSION_KEY)
     if all(key in found for key in keys):
         return tuple(found[key] for key in keys)
     cache = caches[CACHE_ALIAS]
     if keys[0] not in found:
         cache.add(keys[0], uuid.uuid4().hex, VERSION_SECONDS)
-    current_version(STRUCTURE_VERSION_KEY)
-    current_version(CATALOG_VERSION_KEY)
-    return None
+    return (cache.get(keys[0]), current_version(keys[1]), current_version(keys[2]))
 
 
 def _queued_messages(request: HttpRequest) -> bool:
@@ -150,7 +148,7 @@ def cache_learner_page(view: Callable[..., HttpResponse] | None = None, *, reads
                 logger.warning("Learner page cache unavailable", exc_info=True)
                 return view(request, *args, **kwargs)
             entry = found.get(key)
-            if versions is not None and entry is not None and entry[0] == versions:
+            if entry is not None and entry[0] == versions:
                 _, uses_csrf, response = entry
                 if uses_csrf:
                     get_token(request)  # renews the CSRF cookie, as the page's render did
@@ -158,8 +156,7 @@ def cache_learner_page(view: Callable[..., HttpResponse] | None = None, *, reads
             request.GET = query
             response = view(request, *args, **kwargs)
             if (
-                versions is not None
-                and response.status_code == 200
+                response.status_code == 200
                 and not response.streaming
                 and not response.cookies
                 and not getattr(response, "learner_cache_off", False)
