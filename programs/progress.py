@@ -9,9 +9,10 @@ back out. Pure reads; two queries for any number of courses.
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 
 from certificates.models import Certificate
+from courses.caching import course_cached_data
 from courses.models import Course
 from enrollment.hooks import Panel
 from enrollment.models import Enrollment
@@ -193,31 +194,64 @@ def program_learners(program: Program, limit: int = 200) -> list[tuple[object, P
     return found
 
 
-def learner_programs(user) -> list[Progress]:
-    """The published programs the learner has started (bought at least one course)."""
-    if not user.is_authenticated:
-        return []
-    owned = Enrollment.objects.active().filter(user=user).values("course")
-    programs = (
-        Program.objects.filter(is_published=True, memberships__course__in=owned)
-        .distinct()
-        .prefetch_related(
-            Prefetch(
-                "memberships",
-                queryset=ProgramCourse.objects.filter(course__status=Course.Status.PUBLISHED)
-                .select_related("course")
-                .order_by("position", "pk"),
-                to_attr="published_memberships",
+def _published_programs() -> list[Program]:
+    """Every published program with its published member courses in order and the ids of
+    all its member courses: public data, kept under the catalog version (any program,
+    membership or course change replaces it)."""
+
+    def build() -> list[Program]:
+        programs = list(
+            Program.objects.filter(is_published=True)
+            .order_by("title")
+            .prefetch_related(
+                Prefetch(
+                    "memberships",
+                    queryset=ProgramCourse.objects.filter(course__status=Course.Status.PUBLISHED)
+                    .select_related("course")
+                    .order_by("position", "pk"),
+                    to_attr="published_memberships",
+                )
             )
         )
-    )
-    programs = list(programs)
+        members = ProgramCourse.objects.filter(program__in=programs).values_list(
+            "program_id", "course_id"
+        )
+        course_ids: dict[int, set[int]] = {}
+        for program_id, course_id in members:
+            course_ids.setdefault(program_id, set()).add(course_id)
+        for program in programs:
+            program.member_course_ids = course_ids.get(program.pk, set())
+        return programs
+
+    return course_cached_data("published-programs", build)
+
+
+def learner_programs(user) -> list[Progress]:
+    """The published programs the learner has started (bought at least one course): the
+    programs from the shared cache, the learner's courses in one query."""
+    if not user.is_authenticated:
+        return []
+    programs = _published_programs()
     if not programs:
         return []
-    course_ids = {m.course_id for p in programs for m in p.published_memberships}
-    states = _course_states(user, course_ids)
+    valid = Certificate.objects.filter(
+        enrollment=OuterRef("pk"), status=Certificate.Status.VALID
+    ).values("pk")[:1]
+    rows = (
+        Enrollment.objects.active()
+        .filter(user=user)
+        .order_by()
+        .annotate(certificate_id=Subquery(valid))
+        .values_list("course_id", "certificate_id")
+    )
+    states = {
+        course_id: (DONE, certificate_id) if certificate_id else (IN_PROGRESS, None)
+        for course_id, certificate_id in rows
+    }
     found = []
     for program in programs:
+        if states.keys().isdisjoint(program.member_course_ids):
+            continue
         progress = Progress(
             program=program,
             steps=[CourseStep(membership=m) for m in program.published_memberships],
