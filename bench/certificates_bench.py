@@ -1,7 +1,8 @@
 """Certificate PDF render time, and /verify/<CODE>/ throughput against a trivial view.
 
 Run by hand (`make bench`), never by the test suite. Prints the median time to render
-one certificate PDF (WeasyPrint, fonts and QR code included, nothing cached), and the
+one certificate PDF (WeasyPrint, fonts and QR code included; as in the worker, a process
+keeps its font configuration and parsed stylesheet from one render to the next), and the
 requests per second of the public verification page as a ratio to /healthz served by
 the same gunicorn in the same run. The per-address rate limit is raised for the run
 (wrk sends everything from one address), but its counter upsert still runs each time.
@@ -76,7 +77,7 @@ def main() -> None:
     print()
     print(f"certificate PDF render: median {statistics.median(times) * 1000:.0f} ms "
           f"(min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}, {len(times)} renders; "
-          "the first render of a process also loads fonts)")  # fmt: skip
+          "the first render of a process also loads fonts and parses the stylesheet)")  # fmt: skip
     baseline = statistics.median(rps["/healthz"])
     verify = statistics.median(rps[f"/verify/{code}/"])
     print(
