@@ -254,7 +254,11 @@ else:
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 0 if DEBUG else 60)
 # A signed-in learner's own pages, kept until what they show changes (enrollment/pagecache.py).
-LEARNER_PAGE_CACHE_SECONDS = env_int("LEARNER_PAGE_CACHE_SECONDS", 0 if DEBUG else 600)
+# Only with the shared cache by default: without Redis each process would keep its own
+# versions, and a change made in one would not reach the pages another keeps.
+LEARNER_PAGE_CACHE_SECONDS = env_int(
+    "LEARNER_PAGE_CACHE_SECONDS", 600 if CACHE_URL and not DEBUG else 0
+)
 
 # --- Client address ------------------------------------------------------------------------
 # How many proxies (nginx, a load balancer) in front of the app append to X-Forwarded-For.

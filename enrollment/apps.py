@@ -22,6 +22,10 @@ class EnrollmentConfig(AppConfig):
         learner_pages_follow(get_user_model(), lambda user: user.pk)
         learner_pages_follow(models.Order, lambda order: order.user_id)
         learner_pages_follow(models.Enrollment, lambda enrollment: enrollment.user_id)
-        learner_pages_follow(models.SectionProgress, lambda row: row.enrollment.user_id)
+        # Progress rows are deleted only by a cascade (a section: the structure version; an
+        # enrollment: its own signal), so no post_delete here keeps that delete fast.
+        learner_pages_follow(
+            models.SectionProgress, lambda row: row.enrollment.user_id, deletes=False
+        )
         learner_pages_follow(models.Refund, lambda refund: refund.order.user_id)
         learner_pages_follow(models.RefundRequest, lambda request: request.order.user_id)

@@ -13,7 +13,12 @@ entry stores, with the response, the versions it was built under:
   admin, the worker: signals in each app's ready(), and the few queryset updates that call
   it themselves);
 - the course-structure and catalog versions that course, section, test and catalog
-  changes already replace (courses/structure.py, courses/caching.py).
+  changes already replace (courses/structure.py, courses/caching.py);
+- the release (a digest of the code and templates), so a deploy never serves pages of
+  the code before it.
+
+Only with the shared cache (the default needs CACHE_URL): in one process's memory a
+change made in another process would not replace the versions this one reads.
 
 A hit is one cache round trip (`get_many` of the four keys) after the session and the
 user, with no query of its own. Pages that depend on the clock beyond the day (the test
@@ -22,11 +27,13 @@ with a message to show, staff users and responses that set cookies are never sto
 the cache down the page is simply built.
 """
 
+import functools
 import hashlib
 import logging
 import uuid
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import caches
@@ -46,6 +53,27 @@ logger = logging.getLogger(__name__)
 # A learner's version outlives any page stored under it; a lost one is simply remade
 # (random, so it never matches an older page).
 VERSION_SECONDS = 7 * 24 * 60 * 60
+
+
+@functools.cache
+def release() -> str:
+    """A digest of the code and templates this process runs: a page kept by an older
+    release (before a deploy, or on the other host mid-rollout) is never served by a newer
+    one."""
+    digest = hashlib.sha256()
+    root = Path(settings.BASE_DIR)
+    folders = [
+        folder
+        for folder in sorted(root.iterdir())
+        if folder.name == "templates"
+        or (folder.name != "tests" and (folder / "__init__.py").exists())
+    ]
+    for path in (path for folder in folders for path in sorted(folder.rglob("*.*"))):
+        if path.suffix not in (".py", ".html"):
+            continue
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _version_key(user_id: int) -> str:
@@ -107,15 +135,16 @@ def _page_key(request: HttpRequest, reads: tuple[str, ...]) -> tuple[str, QueryD
     return f"learner-page:{request.user.pk}:{digest}", query
 
 
-def _versions(found: dict, user_id: int) -> tuple[str, str, str]:
-    """The three current versions, from the one get_many; one missing is made now."""
+def _versions(found: dict, user_id: int) -> tuple[str, str, str, str]:
+    """The three current versions, from the one get_many (one missing is made now), and
+    the release."""
     keys = (_version_key(user_id), STRUCTURE_VERSION_KEY, CATALOG_VERSION_KEY)
     if all(key in found for key in keys):
-        return tuple(found[key] for key in keys)
+        return (*(found[key] for key in keys), release())
     cache = caches[CACHE_ALIAS]
     if keys[0] not in found:
         cache.add(keys[0], uuid.uuid4().hex, VERSION_SECONDS)
-    return (cache.get(keys[0]), current_version(keys[1]), current_version(keys[2]))
+    return (cache.get(keys[0]), current_version(keys[1]), current_version(keys[2]), release())
 
 
 def _queued_messages(request: HttpRequest) -> bool:
@@ -144,15 +173,15 @@ def cache_learner_page(view: Callable[..., HttpResponse] | None = None, *, reads
                     [key, _version_key(user_id), STRUCTURE_VERSION_KEY, CATALOG_VERSION_KEY]
                 )
                 versions = _versions(found, user_id)
+                entry = found.get(key)
+                kept_versions, uses_csrf, kept = entry if entry is not None else (None, 0, None)
             except Exception:
                 logger.warning("Learner page cache unavailable", exc_info=True)
                 return view(request, *args, **kwargs)
-            entry = found.get(key)
-            if entry is not None and entry[0] == versions:
-                _, uses_csrf, response = entry
+            if kept is not None and kept_versions == versions:
                 if uses_csrf:
                     get_token(request)  # renews the CSRF cookie, as the page's render did
-                return response
+                return kept
             request.GET = query
             response = view(request, *args, **kwargs)
             if (
@@ -193,10 +222,12 @@ class LearnerWritesMiddleware:
         return response
 
 
-def learner_pages_follow(model, user_of: Callable[[object], int | None]) -> None:
-    """Saves and deletes of `model` change what its learner's pages show: `user_of(row)`
-    names the learner. For changes made by someone else (webhook, admin, worker); the
-    learner's own writes are covered by LearnerWritesMiddleware as well."""
+def learner_pages_follow(model, user_of: Callable[[object], int | None], *, deletes=True) -> None:
+    """Saves (and, with `deletes`, deletes) of `model` change what its learner's pages
+    show: `user_of(row)` names the learner. For changes made by someone else (webhook,
+    admin, worker); the learner's own writes are covered by LearnerWritesMiddleware as
+    well. `deletes=False` for rows only ever deleted by a cascade that another version
+    already follows: a post_delete receiver makes Django load every cascaded row."""
 
     def changed(sender, instance, **kwargs) -> None:
         try:
@@ -207,4 +238,5 @@ def learner_pages_follow(model, user_of: Callable[[object], int | None]) -> None
 
     uid = f"learner-pages-{model._meta.label_lower}"
     post_save.connect(changed, sender=model, weak=False, dispatch_uid=uid)
-    post_delete.connect(changed, sender=model, weak=False, dispatch_uid=f"{uid}-delete")
+    if deletes:
+        post_delete.connect(changed, sender=model, weak=False, dispatch_uid=f"{uid}-delete")

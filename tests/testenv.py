@@ -42,6 +42,9 @@ TEST_ENV = {
     # Self-signed signing keys made once per run (credentials/keys.py).
     "CREDENTIAL_DEMO_KEYS": "true",
     "CREDENTIAL_KEYS_DIR": os.path.join(_TMP, "credential-keys"),
+    # The learner page cache, on as in production (where it needs Redis: one test process
+    # here, so one process's memory is shared enough).
+    "LEARNER_PAGE_CACHE_SECONDS": "600",
 }
 
 for key, value in TEST_ENV.items():

@@ -231,3 +231,13 @@ def test_cache_url_puts_every_cache_and_the_sessions_in_redis():
         "ops.rediscache.ReusedClientRedisCache ops.rediscache.ReusedClientRedisCache "
         "django.contrib.sessions.backends.cached_db"
     )
+
+
+def test_learner_pages_are_kept_only_with_the_shared_cache():
+    """In one process's memory a change made in another process would not replace the
+    versions this one reads (enrollment/pagecache.py): off unless CACHE_URL says Redis."""
+    assert settings_report({}, "settings.LEARNER_PAGE_CACHE_SECONDS") == "0"
+    with_redis = {"CACHE_URL": "redis://127.0.0.1:6379/3"}
+    assert settings_report(with_redis, "settings.LEARNER_PAGE_CACHE_SECONDS") == "600"
+    chosen = {**with_redis, "LEARNER_PAGE_CACHE_SECONDS": "60"}
+    assert settings_report(chosen, "settings.LEARNER_PAGE_CACHE_SECONDS") == "60"

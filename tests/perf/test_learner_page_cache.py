@@ -250,3 +250,16 @@ def test_a_running_wait_between_attempts_is_not_kept(
     page = client.get(test_home)
     assert "You can start the next attempt at" in page.content.decode()
     assert page.context is not None
+
+
+def test_a_page_kept_by_another_release_is_built_anew(
+    client, paid_order, production_caches, monkeypatch
+):
+    from enrollment import pagecache
+
+    client.force_login(paid_order.user)
+    mine = reverse("enrollment:my_courses")
+    assert _kept(client, mine).context is None
+    monkeypatch.setattr(pagecache, "release", lambda: "the next deploy")
+    assert client.get(mine).context is not None
+    assert client.get(mine).context is None  # and kept for the new release
