@@ -1,3 +1,4 @@
+import copy
 import functools
 import hashlib
 from dataclasses import dataclass
@@ -42,19 +43,31 @@ def _with_card_data(courses):
     return courses.only(*CARD_FIELDS).prefetch_related(Prefetch("course_instructors", links))
 
 
+# Rendered once for the cache: the cards, the catalog's filters, the course page's head and
+# main column (with the refund rule and the site's address). Their key carries what else
+# they are made of, so that a release or a setting that changes them is never served
+# fragments made before.
+FRAGMENT_TEMPLATES = (
+    "includes/_course_card.html",
+    "courses/_catalog_filters.html",
+    "courses/_course_head.html",
+    "courses/_course_body.html",
+)
+FRAGMENT_SETTINGS = ("CATALOG_PAGE_SIZE", "REFUND_WINDOW_DAYS", "SITE_URL", "SITE_NAME")
+
+
 @functools.cache
-def _fragments_version() -> str:
-    """The source of the templates whose output is cached (the cards, the filters), so
-    that a release that changes them never serves fragments an older one rendered."""
-    sources = [
-        get_template(name).template.source
-        for name in ("includes/_course_card.html", "courses/_catalog_filters.html")
-    ]
-    return hashlib.sha256("\0".join([django.get_version(), *sources]).encode()).hexdigest()[:12]
+def _release() -> str:
+    """This code: its directory (a release's own, /srv/ce/releases/<commit>), Django's
+    version and the fragments' templates."""
+    sources = [get_template(name).template.source for name in FRAGMENT_TEMPLATES]
+    made_of = "\0".join([str(settings.BASE_DIR), django.get_version(), *sources])
+    return hashlib.sha256(made_of.encode()).hexdigest()
 
 
 def _fragments_key(name: str) -> str:
-    return f"{name}:{_fragments_version()}:{settings.CATALOG_PAGE_SIZE}"
+    made_of = "\0".join([_release(), *(str(getattr(settings, s)) for s in FRAGMENT_SETTINGS)])
+    return f"{name}:{hashlib.sha256(made_of.encode()).hexdigest()[:16]}"
 
 
 def _cards(courses) -> SafeString:
@@ -121,43 +134,73 @@ def catalog(request: HttpRequest) -> HttpResponse:
     )
 
 
+@dataclass
+class CoursePage:
+    """The course page as every visitor sees it on one day (the credit options are those
+    current that day): the course, its instructors and current credit options, the head
+    and the main column rendered. Only the purchase box depends on the visitor."""
+
+    course: Course
+    instructors: list
+    credit_options: list
+    head: SafeString
+    body: SafeString
+
+
+def _course_page(courses, slug: str, today) -> CoursePage:
+    course, instructors, policies, requirements, programs = _course_page_data(courses, slug)
+    # Approving bodies require the statement wherever the course is advertised; an
+    # approval whose period has ended is neither advertised nor printed.
+    options = credits.current_options(credits.course_credit_options(course), on=today)
+    context = {
+        "SITE_URL": settings.SITE_URL,
+        "course": course,
+        "instructors": instructors,
+        "policies": policies,
+        "credit_options": options,
+        "credit_requirements": requirements,
+        "programs": programs,
+        "course_ld": _structured_data(course, instructors, policies),
+    }
+    head = render_to_string("courses/_course_head.html", context)
+    body = render_to_string("courses/_course_body.html", context)
+    # The purchase box reads the course's own columns only: no related rows to cache.
+    course = copy.copy(course)
+    course._prefetched_objects_cache = {}
+    return CoursePage(course, instructors, options, head, body)
+
+
 @require_safe
 @cache_anonymous_page
 def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """The course page. Drafts are 404 to the public and a preview for staff."""
-    if request.user.is_staff:
-        data = _course_page_data(Course.objects.all(), slug)
-    else:
-        # Published courses' data comes from the cache (no query), under the catalog
-        # version that any catalog change replaces (caching.py, apps.py).
-        data = course_cached_data(
-            f"course-page:{slug}", lambda: _course_page_data(Course.objects.published(), slug)
-        )
-    course, instructors, policies, requirements, programs = data
     today = timezone.localdate()
-    # Approving bodies require the statement wherever the course is advertised; an
-    # approval whose period has ended is neither advertised nor printed.
-    options = credits.current_options(credits.course_credit_options(course), on=today)
+    if request.user.is_staff:
+        page = _course_page(Course.objects.all(), slug, today)
+    else:
+        # Published courses' pages come from the cache (no query), under the catalog
+        # version that any catalog change replaces (caching.py, apps.py), one per day.
+        page = course_cached_data(
+            _fragments_key(f"course-page:{slug}:{today.isoformat()}"),
+            lambda: _course_page(Course.objects.published(), slug, today),
+        )
     return render(
         request,
         "courses/course_detail.html",
         {
-            "course": course,
-            "instructors": instructors,
-            "policies": policies,
-            "credit_options": options,
-            "credit_requirements": requirements,
-            "programs": programs,
-            "learner_credit": _learner_credit(request.user, options, today),
-            "course_ld": _structured_data(course, instructors, policies),
+            "page": page,
+            "course": page.course,
+            "instructors": page.instructors,
+            "credit_options": page.credit_options,
+            "learner_credit": _learner_credit(request.user, page.credit_options, today),
         },
     )
 
 
 def _course_page_data(courses, slug: str) -> tuple:
-    """What the course page shows of a course, every prefetch evaluated (so that it can be
-    cached): the course, its instructors, the policies, what earns credit and the programs
-    that include it."""
+    """What the course page shows of a course: the course (its objectives and approvals
+    prefetched), its instructors, the policies, what earns credit and the programs that
+    include it."""
     course = get_object_or_404(courses.for_detail_page(), slug=slug)
     instructors = [link.instructor for link in course.course_instructors.all()]
     return (
