@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import django
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -43,15 +44,16 @@ def _with_card_data(courses):
     return courses.only(*CARD_FIELDS).prefetch_related(Prefetch("course_instructors", links))
 
 
-# Rendered once for the cache: the cards, the catalog's filters, the course page's head and
-# main column (with the refund rule and the site's address). Their key carries what else
-# they are made of, so that a release or a setting that changes them is never served
-# fragments made before.
+# Rendered once for the cache: the cards, the catalog's filters, the course page's head,
+# main column and anonymous content (with the refund rule and the site's address). Their
+# key carries what else they are made of, so that a release or a setting that changes
+# them is never served fragments made before.
 FRAGMENT_TEMPLATES = (
     "includes/_course_card.html",
     "courses/_catalog_filters.html",
     "courses/_course_head.html",
     "courses/_course_body.html",
+    "courses/_course_content.html",
 )
 FRAGMENT_SETTINGS = ("CATALOG_PAGE_SIZE", "REFUND_WINDOW_DAYS", "SITE_URL", "SITE_NAME")
 
@@ -103,7 +105,7 @@ def _catalog_results(query: QueryDict) -> CatalogResults:
         filters=render_to_string("courses/_catalog_filters.html", {"form": form}),
         count=page.paginator.count,
         number=page.number,
-        courses=list(page.object_list),
+        courses=[_without_related(course) for course in page.object_list],
         cards=_cards(page.object_list),
         programs=[] if form.is_filtered else hooks.program_links(),
     )
@@ -138,13 +140,15 @@ def catalog(request: HttpRequest) -> HttpResponse:
 class CoursePage:
     """The course page as every visitor sees it on one day (the credit options are those
     current that day): the course, its instructors and current credit options, the head
-    and the main column rendered. Only the purchase box depends on the visitor."""
+    and the main column rendered, and the whole content as an anonymous visitor sees it.
+    Only the purchase box depends on the visitor."""
 
     course: Course
     instructors: list
     credit_options: list
     head: SafeString
     body: SafeString
+    anonymous_content: str = ""
 
 
 def _course_page(courses, slug: str, today) -> CoursePage:
@@ -164,10 +168,26 @@ def _course_page(courses, slug: str, today) -> CoursePage:
     }
     head = render_to_string("courses/_course_head.html", context)
     body = render_to_string("courses/_course_body.html", context)
-    # The purchase box reads the course's own columns only: no related rows to cache.
+    page = CoursePage(_without_related(course), instructors, options, head, body)
+    page.anonymous_content = render_to_string(
+        "courses/_course_content.html",
+        {
+            "page": page,
+            "course": page.course,
+            "credit_options": options,
+            "learner_credit": None,
+            "user": AnonymousUser(),
+        },
+    )
+    return page
+
+
+def _without_related(course: Course) -> Course:
+    """The course with its own columns only (what the live parts of a page print): the
+    cache need not carry its related rows."""
     course = copy.copy(course)
     course._prefetched_objects_cache = {}
-    return CoursePage(course, instructors, options, head, body)
+    return course
 
 
 @require_safe
@@ -260,7 +280,7 @@ def _instructor_page_data(slug: str) -> tuple:
     courses = list(
         _with_card_data(Course.objects.published().filter(instructors=instructor)).order_by("title")
     )
-    return instructor, courses, _cards(courses)
+    return instructor, [_without_related(course) for course in courses], _cards(courses)
 
 
 @require_safe
