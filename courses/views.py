@@ -140,15 +140,21 @@ def catalog(request: HttpRequest) -> HttpResponse:
 class CoursePage:
     """The course page as every visitor sees it on one day (the credit options are those
     current that day): the course, its instructors and current credit options, the head
-    and the main column rendered, and the whole content as an anonymous visitor sees it.
-    Only the purchase box depends on the visitor."""
+    and the main column rendered, and the content around the main column as an anonymous
+    visitor sees it. Only the purchase box depends on the visitor."""
 
     course: Course
     instructors: list
     credit_options: list
     head: SafeString
     body: SafeString
-    anonymous_content: str = ""
+    anonymous_before_body: str = ""
+    anonymous_after_body: str = ""
+
+
+# Stands for the main column while the anonymous content is rendered around it: a comment
+# no escaped course text can contain.
+_BODY_MARK = mark_safe("<!--course-body-->")
 
 
 def _course_page(courses, slug: str, today) -> CoursePage:
@@ -169,16 +175,18 @@ def _course_page(courses, slug: str, today) -> CoursePage:
     head = render_to_string("courses/_course_head.html", context)
     body = render_to_string("courses/_course_body.html", context)
     page = CoursePage(_without_related(course), instructors, options, head, body)
-    page.anonymous_content = render_to_string(
+    anonymous = render_to_string(
         "courses/_course_content.html",
         {
-            "page": page,
+            "page": CoursePage(page.course, instructors, options, head, _BODY_MARK),
             "course": page.course,
             "credit_options": options,
             "learner_credit": None,
             "user": AnonymousUser(),
         },
     )
+    before, after = anonymous.split(_BODY_MARK)  # the main column once, in one place
+    page.anonymous_before_body, page.anonymous_after_body = mark_safe(before), mark_safe(after)  # noqa: S308 - rendered
     return page
 
 
