@@ -44,13 +44,13 @@ def _with_card_data(courses):
     return courses.only(*CARD_FIELDS).prefetch_related(Prefetch("course_instructors", links))
 
 
-# Rendered once for the cache: the cards, the catalog's filters, the course page's head,
+# Rendered once for the cache: the cards, the catalog's content, the course page's head,
 # main column and anonymous content (with the refund rule and the site's address). Their
 # key carries what else they are made of, so that a release or a setting that changes
 # them is never served fragments made before.
 FRAGMENT_TEMPLATES = (
     "includes/_course_card.html",
-    "courses/_catalog_filters.html",
+    "courses/_catalog_content.html",
     "courses/_course_head.html",
     "courses/_course_body.html",
     "courses/_course_content.html",
@@ -80,17 +80,21 @@ def _cards(courses) -> SafeString:
 
 @dataclass
 class CatalogResults:
-    """One catalog page for one search (`query`): everything the page shows that depends
-    on the courses, rendered, so that it can be cached under the catalog version."""
+    """One catalog page for one search (`query`), rendered so that it can be cached under
+    the catalog version: the content before and after the pagination links (which carry
+    the visitor's own query, so are rendered per request), and what the rest of the page
+    reads."""
 
     is_filtered: bool
-    q: str
-    filters: SafeString
     count: int
     number: int
     courses: list
-    cards: SafeString
-    programs: list
+    before_pagination: str
+    after_pagination: str
+
+
+# Stands for the pagination links while the catalog's content is rendered around them.
+_PAGINATION_MARK = mark_safe("<!--pagination-->")
 
 
 def _catalog_results(query: QueryDict) -> CatalogResults:
@@ -99,15 +103,25 @@ def _catalog_results(query: QueryDict) -> CatalogResults:
     page = Paginator(_with_card_data(courses), settings.CATALOG_PAGE_SIZE).get_page(
         query.get("page")
     )
+    content = render_to_string(
+        "courses/_catalog_content.html",
+        {
+            "form": form,
+            "page": page,
+            "courses": page.object_list,
+            "programs": [] if form.is_filtered else hooks.program_links(),
+            "pagination": _PAGINATION_MARK,
+        },
+    )
+    # Without courses there are no pagination links: all the content comes before.
+    before, _, after = content.partition(_PAGINATION_MARK)
     return CatalogResults(
         is_filtered=form.is_filtered,
-        q=getattr(form, "cleaned_data", {}).get("q", ""),
-        filters=render_to_string("courses/_catalog_filters.html", {"form": form}),
         count=page.paginator.count,
         number=page.number,
         courses=[_without_related(course) for course in page.object_list],
-        cards=_cards(page.object_list),
-        programs=[] if form.is_filtered else hooks.program_links(),
+        before_pagination=mark_safe(before),  # noqa: S308 - rendered
+        after_pagination=mark_safe(after),  # noqa: S308 - rendered
     )
 
 
@@ -115,8 +129,9 @@ def _catalog_results(query: QueryDict) -> CatalogResults:
 @cache_anonymous_page(reads=CATALOG_READS)
 def catalog(request: HttpRequest) -> HttpResponse:
     """Published courses, searchable and filterable, paginated. Each search's page of
-    results (the filters as submitted, the count, the cards, the programs) comes from the
-    cache under the catalog version that any catalog change replaces (caching.py)."""
+    results (the filters as submitted, the count, the cards, the programs: the content but
+    for the pagination links) comes from the cache under the catalog version that any
+    catalog change replaces (caching.py)."""
     query = read_query(request, CATALOG_READS)
     results = course_cached_data(
         _fragments_key(f"catalog:{query_digest(request.path, query)}"),
@@ -127,12 +142,7 @@ def catalog(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "courses/catalog.html",
-        {
-            "results": results,
-            "page": page,
-            "courses": results.courses,
-            "programs": results.programs,
-        },
+        {"results": results, "page": page, "courses": results.courses},
     )
 
 
