@@ -44,18 +44,26 @@ def _with_card_data(courses):
     return courses.only(*CARD_FIELDS).prefetch_related(Prefetch("course_instructors", links))
 
 
-# Rendered once for the cache: the cards, the catalog's content, the course page's head,
-# main column and anonymous content (with the refund rule and the site's address). Their
-# key carries what else they are made of, so that a release or a setting that changes
-# them is never served fragments made before.
+# Rendered once for the cache: the catalog's and instructor pages' content, the course
+# page's head, main column and anonymous content (with the refund rule, the site's address,
+# the photos' URLs). Their key carries what else they are made of, so that a release or a
+# setting that changes them is never served fragments made before.
 FRAGMENT_TEMPLATES = (
     "includes/_course_card.html",
     "courses/_catalog_content.html",
     "courses/_course_head.html",
     "courses/_course_body.html",
     "courses/_course_content.html",
+    "courses/_instructor_content.html",
 )
-FRAGMENT_SETTINGS = ("CATALOG_PAGE_SIZE", "REFUND_WINDOW_DAYS", "SITE_URL", "SITE_NAME")
+FRAGMENT_SETTINGS = (
+    "CATALOG_PAGE_SIZE",
+    "REFUND_WINDOW_DAYS",
+    "SITE_URL",
+    "SITE_NAME",
+    "MEDIA_URL",  # instructors' photos
+    "STORAGES",
+)
 
 
 @functools.cache
@@ -70,12 +78,6 @@ def _release() -> str:
 def _fragments_key(name: str) -> str:
     made_of = "\0".join([_release(), *(str(getattr(settings, s)) for s in FRAGMENT_SETTINGS)])
     return f"{name}:{hashlib.sha256(made_of.encode()).hexdigest()[:16]}"
-
-
-def _cards(courses) -> SafeString:
-    """The courses' cards, rendered once for the cache (catalog and instructor pages)."""
-    card = get_template("includes/_course_card.html")
-    return mark_safe("".join(card.render({"course": course}) for course in courses))  # noqa: S308 - rendered
 
 
 @dataclass
@@ -293,12 +295,15 @@ def _structured_data(course: Course, instructors: list, policies) -> dict:
 
 
 def _instructor_page_data(slug: str) -> tuple:
-    """The instructor, their published courses and those courses' cards, rendered."""
+    """The instructor, their published courses and the page's content, rendered."""
     instructor = get_object_or_404(Instructor, slug=slug)
     courses = list(
         _with_card_data(Course.objects.published().filter(instructors=instructor)).order_by("title")
     )
-    return instructor, [_without_related(course) for course in courses], _cards(courses)
+    content = render_to_string(
+        "courses/_instructor_content.html", {"instructor": instructor, "courses": courses}
+    )
+    return instructor, [_without_related(course) for course in courses], content
 
 
 @require_safe
@@ -306,11 +311,11 @@ def _instructor_page_data(slug: str) -> tuple:
 def instructor_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """The instructor and their courses, from the cache under the catalog version (any
     change of an instructor, a course or who teaches it replaces it)."""
-    instructor, courses, cards = course_cached_data(
+    instructor, courses, content = course_cached_data(
         _fragments_key(f"instructor-page:{slug}"), lambda: _instructor_page_data(slug)
     )
     return render(
         request,
         "courses/instructor_detail.html",
-        {"instructor": instructor, "courses": courses, "cards": cards},
+        {"instructor": instructor, "courses": courses, "content": content},
     )
