@@ -3,10 +3,11 @@
 Anonymous visitors (no session cookie, no pending messages) all see the same catalog,
 course and instructor pages, so the rendered page is kept for PAGE_CACHE_SECONDS in the
 "pages" cache: Redis with CACHE_URL, shared by every host; one process's memory without.
-Page keys carry a catalog version kept in the same cache; any change to catalog data
-replaces the version (signals in apps.py), so every host stops serving the older pages
-with its next request, and the old entries simply expire. Signed-in users, staff previews
-and anything that sets a cookie are never cached.
+Each entry is stored with the catalog version it was made under, a version kept in the
+same cache and read together with the entry (one round trip, `get_many`); any change to
+catalog data replaces the version (signals in apps.py), so every host stops serving the
+older entries with its next request, and they are simply overwritten or expire.
+Signed-in users, staff previews and anything that sets a cookie are never cached.
 """
 
 import hashlib
@@ -53,24 +54,57 @@ def current_version(key: str) -> str:
     return version
 
 
+def versioned_get(version_key: str, key: str) -> tuple[str, object | None]:
+    """The version under `version_key` and the value `versioned_set` stored under `key`
+    with that same version (None when missing or made under another version), in one
+    round trip."""
+    cache = caches[CACHE_ALIAS]
+    found = cache.get_many([version_key, key])
+    version = found.get(version_key)
+    if version is None:
+        # No version yet (or evicted): nothing stored can be current.
+        return current_version(version_key), None
+    entry = found.get(key)
+    if type(entry) is tuple and len(entry) == 2 and entry[0] == version:
+        return version, entry[1]
+    return version, None
+
+
+def versioned_set(key: str, version: str, value: object, seconds: int) -> None:
+    """Store `value` under `key` as made under `version` (read before `value` was made:
+    a change meanwhile has already replaced it, so the entry is never served)."""
+    caches[CACHE_ALIAS].set(key, (version, value), seconds)
+
+
 def new_version(key: str) -> None:
     """Replace the version under `key`: everything cached under the old one is unreachable."""
     caches[CACHE_ALIAS].set(key, uuid.uuid4().hex, timeout=None)
 
 
-def _page_key(request: HttpRequest, reads: tuple[str, ...]) -> tuple[str, QueryDict]:
-    """The key for this page, and the query the view is given: only the parameters it
-    reads, in a fixed order, empty ones left out. Any other parameter (utm_source, a
-    cache buster) neither misses the cache nor adds an entry; the key is a digest, so a
-    long query never trips the cache's key-length warning."""
+def read_query(request: HttpRequest, reads: tuple[str, ...]) -> QueryDict:
+    """The request's query reduced to the parameters a page reads, in a fixed order, empty
+    ones left out."""
     query = QueryDict(mutable=True)
     for name in reads:
         value = request.GET.get(name, "")
         if value:
             query[name] = value
-    digest = hashlib.sha256(f"{request.path}?{query.urlencode()}".encode()).hexdigest()
     query._mutable = False
-    return f"page:{catalog_version()}:{digest}", query
+    return query
+
+
+def query_digest(path: str, query: QueryDict) -> str:
+    """A fixed-length name for a path and query: a long query never trips the cache's
+    key-length warning."""
+    return hashlib.sha256(f"{path}?{query.urlencode()}".encode()).hexdigest()
+
+
+def _page_key(request: HttpRequest, reads: tuple[str, ...]) -> tuple[str, QueryDict]:
+    """The key for this page, and the query the view is given: only the parameters it
+    reads (`read_query`). Any other parameter (utm_source, a cache buster) neither misses
+    the cache nor adds an entry."""
+    query = read_query(request, reads)
+    return f"page:{query_digest(request.path, query)}", query
 
 
 def cache_anonymous_page(view: Callable[..., HttpResponse] | None = None, *, reads=()):
@@ -86,10 +120,9 @@ def cache_anonymous_page(view: Callable[..., HttpResponse] | None = None, *, rea
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if not _is_anonymous_request(request) or not settings.PAGE_CACHE_SECONDS:
                 return view(request, *args, **kwargs)
-            cache = caches[CACHE_ALIAS]
             try:
                 key, query = _page_key(request, reads)
-                cached = cache.get(key)
+                version, cached = versioned_get(VERSION_KEY, key)
             except Exception:
                 # A cache outage costs speed, not the page.
                 logger.warning("Page cache unavailable", exc_info=True)
@@ -102,7 +135,7 @@ def cache_anonymous_page(view: Callable[..., HttpResponse] | None = None, *, rea
                 # A hit never touches the session, so say here that the page varies on it.
                 patch_vary_headers(response, ["Cookie"])
                 try:
-                    cache.set(key, response, settings.PAGE_CACHE_SECONDS)
+                    versioned_set(key, version, response, settings.PAGE_CACHE_SECONDS)
                 except Exception:
                     logger.warning("Page cache unavailable", exc_info=True)
             return response
@@ -112,10 +145,26 @@ def cache_anonymous_page(view: Callable[..., HttpResponse] | None = None, *, rea
     return decorator
 
 
-def course_cached_data(name: str, build: Callable[[], object]) -> object:
+def course_cached_data(
+    name: str, build: Callable[[], object], seconds: int = DATA_SECONDS
+) -> object:
     """Public catalog data for every visitor (signed in or not), kept under the catalog
-    version like the pages: `build()` runs once per catalog change and host group."""
-    return cached_or_built(lambda: f"data:{catalog_version()}:{name}", build, DATA_SECONDS)
+    version like the pages: `build()` runs once per catalog change and host group. One
+    round trip when cached. A cache outage costs speed, not the page: the value is then
+    built for this request."""
+    key = f"data:{name}"
+    try:
+        version, value = versioned_get(VERSION_KEY, key)
+    except Exception:
+        logger.warning("Page cache unavailable", exc_info=True)
+        return build()
+    if value is None:
+        value = build()
+        try:
+            versioned_set(key, version, value, seconds)
+        except Exception:
+            logger.warning("Page cache unavailable", exc_info=True)
+    return value
 
 
 def cached_or_built(key: Callable[[], str], build: Callable[[], object], seconds: int):
