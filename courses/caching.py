@@ -10,12 +10,15 @@ older entries with its next request, and they are simply overwritten or expire.
 Signed-in users, staff previews and anything that sets a cookie are never cached.
 """
 
+import functools
 import hashlib
 import logging
 import uuid
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 
+import django
 from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction
@@ -52,6 +55,27 @@ def current_version(key: str) -> str:
         cache.add(key, uuid.uuid4().hex, timeout=None)
         version = cache.get(key)
     return version
+
+
+@functools.cache
+def release() -> str:
+    """A digest of the code and templates this process runs: a page kept by an older
+    release (before a deploy, or on the other host mid-rollout) is never served by a newer
+    one."""
+    digest = hashlib.sha256(django.get_version().encode())
+    root = Path(settings.BASE_DIR)
+    folders = [
+        folder
+        for folder in sorted(root.iterdir())
+        if folder.name == "templates"
+        or (folder.name != "tests" and (folder / "__init__.py").exists())
+    ]
+    for path in (path for folder in folders for path in sorted(folder.rglob("*.*"))):
+        if path.suffix not in (".py", ".html"):
+            continue
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def versioned_get(version_key: str, key: str) -> tuple[str, object | None]:

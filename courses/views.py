@@ -1,16 +1,14 @@
 import copy
-import functools
 import hashlib
 from dataclasses import dataclass
 
-import django
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
-from django.template.loader import get_template, render_to_string
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
@@ -22,6 +20,7 @@ from .caching import (
     course_cached_data,
     query_digest,
     read_query,
+    release,
 )
 from .forms import CatalogFilterForm
 from .models import Course, CourseInstructor, Instructor, ProgramPolicies
@@ -46,16 +45,9 @@ def _with_card_data(courses):
 
 # Rendered once for the cache: the catalog's and instructor pages' content, the course
 # page's head, main column and anonymous content (with the refund rule, the site's address,
-# the photos' URLs). Their key carries what else they are made of, so that a release or a
-# setting that changes them is never served fragments made before.
-FRAGMENT_TEMPLATES = (
-    "includes/_course_card.html",
-    "courses/_catalog_content.html",
-    "courses/_course_head.html",
-    "courses/_course_body.html",
-    "courses/_course_content.html",
-    "courses/_instructor_content.html",
-)
+# the photos' URLs). Their key carries the release (caching.release: the code and templates)
+# and the settings they print, so that a deploy or a setting that changes them is never
+# served fragments made before.
 FRAGMENT_SETTINGS = (
     "CATALOG_PAGE_SIZE",
     "REFUND_WINDOW_DAYS",
@@ -66,17 +58,8 @@ FRAGMENT_SETTINGS = (
 )
 
 
-@functools.cache
-def _release() -> str:
-    """This code: its directory (a release's own, /srv/ce/releases/<commit>), Django's
-    version and the fragments' templates."""
-    sources = [get_template(name).template.source for name in FRAGMENT_TEMPLATES]
-    made_of = "\0".join([str(settings.BASE_DIR), django.get_version(), *sources])
-    return hashlib.sha256(made_of.encode()).hexdigest()
-
-
 def _fragments_key(name: str) -> str:
-    made_of = "\0".join([_release(), *(str(getattr(settings, s)) for s in FRAGMENT_SETTINGS)])
+    made_of = "\0".join([release(), *(str(getattr(settings, s)) for s in FRAGMENT_SETTINGS)])
     return f"{name}:{hashlib.sha256(made_of.encode()).hexdigest()[:16]}"
 
 

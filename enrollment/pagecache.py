@@ -27,13 +27,11 @@ with a message to show, staff users and responses that set cookies are never sto
 the cache down the page is simply built.
 """
 
-import functools
 import hashlib
 import logging
 import uuid
 from collections.abc import Callable
 from functools import wraps
-from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import caches
@@ -44,7 +42,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.middleware.csrf import get_token
 from django.utils import timezone
 
-from courses.caching import CACHE_ALIAS, current_version
+from courses.caching import CACHE_ALIAS, current_version, release
 from courses.caching import VERSION_KEY as CATALOG_VERSION_KEY
 from courses.structure import VERSION_KEY as STRUCTURE_VERSION_KEY
 
@@ -53,27 +51,6 @@ logger = logging.getLogger(__name__)
 # A learner's version outlives any page stored under it; a lost one is simply remade
 # (random, so it never matches an older page).
 VERSION_SECONDS = 7 * 24 * 60 * 60
-
-
-@functools.cache
-def release() -> str:
-    """A digest of the code and templates this process runs: a page kept by an older
-    release (before a deploy, or on the other host mid-rollout) is never served by a newer
-    one."""
-    digest = hashlib.sha256()
-    root = Path(settings.BASE_DIR)
-    folders = [
-        folder
-        for folder in sorted(root.iterdir())
-        if folder.name == "templates"
-        or (folder.name != "tests" and (folder / "__init__.py").exists())
-    ]
-    for path in (path for folder in folders for path in sorted(folder.rglob("*.*"))):
-        if path.suffix not in (".py", ".html"):
-            continue
-        digest.update(str(path.relative_to(root)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
 
 
 def _version_key(user_id: int) -> str:
