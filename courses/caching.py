@@ -173,12 +173,18 @@ def course_cached_data(
     name: str, build: Callable[[], object], seconds: int = DATA_SECONDS
 ) -> object:
     """Public catalog data for every visitor (signed in or not), kept under the catalog
-    version like the pages: `build()` runs once per catalog change and host group. One
-    round trip when cached. A cache outage costs speed, not the page: the value is then
-    built for this request."""
-    key = f"data:{name}"
+    version like the pages: `build()` runs once per catalog change and host group."""
+    return cached_or_built(VERSION_KEY, f"data:{name}", build, seconds)
+
+
+def cached_or_built(
+    version_key: str, key: str, build: Callable[[], object], seconds: int
+) -> object:
+    """The value stored under `key` with the current version under `version_key` or, when
+    missing or older, `build()` stored there: one round trip when cached. A cache outage
+    costs speed, not the page: the value is then built for this request."""
     try:
-        version, value = versioned_get(VERSION_KEY, key)
+        version, value = versioned_get(version_key, key)
     except Exception:
         logger.warning("Page cache unavailable", exc_info=True)
         return build()
@@ -186,25 +192,6 @@ def course_cached_data(
         value = build()
         try:
             versioned_set(key, version, value, seconds)
-        except Exception:
-            logger.warning("Page cache unavailable", exc_info=True)
-    return value
-
-
-def cached_or_built(key: Callable[[], str], build: Callable[[], object], seconds: int):
-    """The value cached under `key()` or, when missing, `build()` stored there. A cache
-    outage costs speed, not the page: the value is then built for this request."""
-    cache = caches[CACHE_ALIAS]
-    try:
-        full_key = key()
-        value = cache.get(full_key)
-    except Exception:
-        logger.warning("Page cache unavailable", exc_info=True)
-        return build()
-    if value is None:
-        value = build()
-        try:
-            cache.set(full_key, value, seconds)
         except Exception:
             logger.warning("Page cache unavailable", exc_info=True)
     return value

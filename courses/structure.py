@@ -17,7 +17,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from .caching import cached_or_built, current_version, new_version
+from .caching import cached_or_built, new_version
 from .markdown import render_markdown
 from .models import AudioTrack, Course, Section, Video
 
@@ -39,9 +39,7 @@ class Structure:
 
 def course_cached(name: str, course_id: int, build: Callable[[], Any]) -> Any:
     """`build()` for this course, from the cache while no course content has changed."""
-    return cached_or_built(
-        lambda: f"course:{current_version(VERSION_KEY)}:{name}:{course_id}", build, TIMEOUT
-    )
+    return cached_or_built(VERSION_KEY, f"course:{name}:{course_id}", build, TIMEOUT)
 
 
 def _build(course: Course) -> Structure:
