@@ -154,7 +154,7 @@ def verify_form(request: HttpRequest) -> HttpResponse:
 def verify(request: HttpRequest, code: str) -> HttpResponse:
     """The public page a licensing board opens: VALID, REVOKED or REISSUED, and the facts."""
     return verification_page(
-        request, code, find=services.certificate_by_typed_code,
+        request, code, find=services.certificate_to_verify,
         template="certificates/verify.html", name="certificate",
     )  # fmt: skip
 
@@ -163,7 +163,7 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
 @require_safe
 def verify_json(request: HttpRequest, code: str) -> HttpResponse:
     return verification_json(
-        request, code, find=services.certificate_by_typed_code,
+        request, code, find=services.certificate_to_verify,
         facts=services.verification_facts, what="certificate",
     )  # fmt: skip
 
