@@ -11,10 +11,11 @@ class CertificatesConfig(AppConfig):
         from enrollment.hooks import completion_providers, learner_state_annotations
         from enrollment.signals import enrollment_revoked
 
-        from . import states
+        from . import states, verified
         from .checklist import certificate_step, credit_requirements, learner_state
 
         enrollment_revoked.connect(states.revoke_for_enrollment, dispatch_uid="cert-revoke")
+        verified.connect()
         if certificate_step not in completion_providers:
             completion_providers.append(certificate_step)
         if learner_state not in learner_state_annotations:

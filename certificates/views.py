@@ -1,6 +1,7 @@
 import csv
 from collections import defaultdict
 from decimal import Decimal
+from operator import attrgetter
 
 from django import forms
 from django.conf import settings
@@ -20,7 +21,7 @@ from enrollment.media import serve_private_file
 from enrollment.models import Enrollment
 from testing.question_csv import safe_cell
 
-from . import codes, hooks, services
+from . import codes, hooks, services, verified
 from .facts import Holder
 from .models import UNAPPROVED_UNIT, Certificate
 from .verification import noindex, verification_json, verification_page
@@ -152,10 +153,11 @@ def verify_form(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_safe
 def verify(request: HttpRequest, code: str) -> HttpResponse:
-    """The public page a licensing board opens: VALID, REVOKED or REISSUED, and the facts."""
+    """The public page a licensing board opens: VALID, REVOKED or REISSUED, and the facts
+    (a snapshot kept in the shared cache until the certificate changes: see verified.py)."""
     return verification_page(
-        request, code, find=services.certificate_to_verify,
-        template="certificates/verify.html", name="certificate",
+        request, code, find=verified.verified_by_typed_code,
+        template="certificates/verify.html", name="verified",
     )  # fmt: skip
 
 
@@ -163,8 +165,8 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
 @require_safe
 def verify_json(request: HttpRequest, code: str) -> HttpResponse:
     return verification_json(
-        request, code, find=services.certificate_to_verify,
-        facts=services.verification_facts, what="certificate",
+        request, code, find=verified.verified_by_typed_code,
+        facts=attrgetter("facts"), what="certificate",
     )  # fmt: skip
 
 

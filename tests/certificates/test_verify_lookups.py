@@ -1,6 +1,11 @@
 """The public verification lookups against the caches production runs with: the lookup
-limiter counting in Redis in one round trip, and what happens when the cache is down."""
+limiter counting in Redis in one round trip, the snapshot of what a board sees kept per
+code (certificates.verified) and never stale, and what happens when the cache is down.
 
+Snapshots are never used inside a transaction, so the tests of them commit
+(transaction=True) as the site does."""
+
+import re
 import secrets
 from http import HTTPStatus
 
@@ -9,6 +14,9 @@ from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 
+from certificates import states, verified
+from certificates.models import Certificate
+from enrollment.signals import enrollment_revoked
 from tests.certificates.test_certificates import a_fresh_minute
 
 pytestmark = pytest.mark.django_db
@@ -78,6 +86,7 @@ def test_redis_counts_every_lookup_known_or_not(client, certificate, settings, r
     assert page(Client(REMOTE_ADDR="10.9.8.7"), certificate.display_code).status_code == 200
 
 
+@pytest.mark.django_db(transaction=True)
 def test_with_the_cache_down_boards_still_verify(client, certificate, settings, cache_down, caplog):
     settings.CERTIFICATE_VERIFY_RATE_PER_MINUTE = 1
     for _ in range(3):
@@ -87,3 +96,101 @@ def test_with_the_cache_down_boards_still_verify(client, certificate, settings, 
         assert facts(client, certificate.display_code).json()["status"] == "valid"
     assert page(client, "0000-0000-0000-0000").status_code == HTTPStatus.NOT_FOUND
     assert "lookup limit not counted" in caplog.text
+    assert "Verification cache unavailable" in caplog.text
+    states.certificate_revoke(certificate=certificate, public_reason="issued_in_error", note="x")
+    assert "REVOKED" in page(client, certificate.display_code).content.decode()
+    assert facts(client, certificate.display_code).json()["status"] == "revoked"
+
+
+def without_time(response) -> str:
+    return re.sub(r"Checked [^<]*\.", "Checked", response.content.decode())
+
+
+def status_of(client, code) -> tuple[str, str]:
+    """The verdict on the page and the status in the JSON."""
+    body = page(client, code).content.decode()
+    verdict = re.search(r'role="status">\s*(\w+)', body).group(1)
+    return verdict, facts(client, code).json()["status"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_board_looking_again_reads_no_database(
+    client, certificate, redis_cache, django_assert_num_queries
+):
+    first, first_facts = (
+        page(client, certificate.display_code),
+        facts(client, certificate.display_code),
+    )
+    assert first.status_code == HTTPStatus.OK
+    with django_assert_num_queries(0):
+        again = page(client, certificate.display_code)
+        again_facts = facts(client, certificate.display_code)
+    assert without_time(again) == without_time(first)
+    assert again_facts.json() == first_facts.json()
+    assert again["X-Robots-Tag"] == "noindex, nofollow"
+    assert "no-cache" in again["Cache-Control"]
+    # The time of the check stays live.
+    assert re.search(r"Checked \w+ \d+, \d{4}, \d+:\d\d [ap]\.m\. \w+\.", again.content.decode())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_revoke_reinstate_and_reissue_show_at_once(client, certificate, redis_cache):
+    code = certificate.display_code
+    assert status_of(client, code) == ("VALID", "valid")  # now kept in the cache
+    states.certificate_revoke(certificate=certificate, public_reason="issued_in_error", note="x")
+    assert status_of(client, code) == ("REVOKED", "revoked")
+    assert "Issued in error" in page(client, code).content.decode()
+    states.certificate_reinstate(certificate=certificate, note="Revoked by mistake")
+    assert status_of(client, code) == ("VALID", "valid")
+    new = states.certificate_reissue(certificate=certificate, note="Name spelling")
+    assert status_of(client, code) == ("REISSUED", "reissued")
+    assert new.get_absolute_url() in page(client, code).content.decode()
+    assert facts(client, code).json()["replaced_by"].endswith(new.get_absolute_url())
+    assert status_of(client, new.display_code) == ("VALID", "valid")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refund_revokes_at_once(client, certificate, redis_cache):
+    code = certificate.display_code
+    assert status_of(client, code) == ("VALID", "valid")
+    enrollment_revoked.send(sender=None, enrollment=certificate.enrollment, reason="Refund")
+    assert status_of(client, code) == ("REVOKED", "revoked")
+    assert (
+        facts(client, code).json()["revocation_reason"] == "Withdrawn at the participant's request"
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_signed_pdf_shows_its_fingerprint_at_once(client, certificate, redis_cache):
+    code = certificate.display_code
+    signed = certificate.signed_document
+    assert signed.sha256 in page(client, code).content.decode()
+    signed.sha256 = "ab" * 32
+    signed.save()
+    assert "ab" * 32 in page(client, code).content.decode()
+    assert facts(client, code).json()["document_sha256"] == "ab" * 32
+    signed.delete()
+    assert "fingerprint" not in page(client, code).content.decode()
+    assert facts(client, code).json()["document_sha256"] is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_snapshot_read_before_a_change_is_never_served(client, certificate, redis_cache):
+    """A lookup that read the row just before a revoke committed stores what it read under
+    the version it saw; the revoke dropped that version, so the snapshot is never served."""
+    code = certificate.display_code
+    before = verified.verified_by_typed_code(code)
+    version_key, key = verified._keys(certificate.code)
+    seen = redis_cache.get(version_key)
+    states.certificate_revoke(certificate=certificate, public_reason="issued_in_error", note="x")
+    assert redis_cache.get(version_key) is None
+    redis_cache.set(key, (seen, before, None))  # the late write of the earlier lookup
+    assert status_of(client, code) == ("REVOKED", "revoked")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_unknown_codes_are_not_kept(client, certificate, redis_cache):
+    """A code is looked up before it exists (a typo), then issued: it verifies at once."""
+    assert page(client, "0000-0000-0000-0000").status_code == HTTPStatus.NOT_FOUND
+    Certificate.objects.filter(pk=certificate.pk).update(code="0" * 16)
+    assert page(client, "0000-0000-0000-0000").status_code == HTTPStatus.OK
