@@ -19,17 +19,28 @@ change, then roll back), unknown codes (a code just issued must verify at once).
 outage costs speed, not the answer: the database is read and the page rendered as before.
 """
 
+import functools
+import hashlib
 import logging
 import uuid
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import caches
 from django.core.cache.backends.db import DatabaseCache
 from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
-from django.template.loader import render_to_string
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.template.defaultfilters import date as date_filter
+from django.template.loader import get_template, render_to_string
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import template_localtime
 
 from . import codes
 from .models import Certificate
@@ -41,8 +52,14 @@ CACHE_ALIAS = "default"
 # A snapshot is exact while its version stands; the timeouts only bound the memory.
 SECONDS = 10 * 60
 VERSION_SECONDS = 60 * 60
-# Part of every key: change it when Verified or the fragments' templates change shape.
+# Part of every key (see _release): change it when Verified changes shape.
 SHAPE = 1
+TEMPLATE = "certificates/verify.html"
+TEMPLATES = (TEMPLATE, "certificates/_verify_summary.html", "certificates/_verify_links.html",
+             "includes/_pdf_fingerprint.html", "includes/_messages.html", "base.html")  # fmt: skip
+CHECKED_FORMAT = "F j, Y, g:i a T"
+# Where the time of the check goes in a kept page (nothing the escaping changes).
+_MARK = f"checked{uuid.uuid4().hex}"
 
 
 @dataclass(frozen=True)
@@ -57,12 +74,24 @@ class Verified:
 
 
 def _keys(code: str) -> tuple[str, str]:
-    return f"verified-version:{code}", f"verified:{SHAPE}:{code}"
+    return f"verified-version:{code}", f"verified:{_release()}:{code}"
+
+
+@functools.cache
+def _release() -> str:
+    """What the stored HTML was made from besides the row, once per process: the templates
+    (base.html's chrome included), the static files' manifest (hashed file names), the
+    settings printed. A deploy that changes any of them never serves an older snapshot."""
+    sources = [get_template(name).template.source for name in TEMPLATES]
+    made_of = (SHAPE, getattr(staticfiles_storage, "manifest_hash", ""), settings.SITE_NAME,
+               settings.SITE_URL, settings.TIME_ZONE, *sources)  # fmt: skip
+    return hashlib.sha256(repr(made_of).encode()).hexdigest()[:16]
 
 
 def _fragment(template: str, certificate: Certificate) -> SafeString:
     # The fragment files end with a newline that the page does not have there.
-    return mark_safe(render_to_string(template, {"certificate": certificate}).removesuffix("\n"))  # noqa: S308 (rendered by the template engine, escaped there)
+    html = render_to_string(template, {"certificate": certificate})
+    return mark_safe(html.removesuffix("\n"))  # noqa: S308 (escaped by the template engine)
 
 
 def _built(code: str) -> Verified | None:
@@ -79,43 +108,104 @@ def _built(code: str) -> Verified | None:
 
 
 def _shared_cache():
-    """The cache snapshots live in, or None where they must not be used (see above)."""
+    """The cache snapshots live in, or None with the database cache (see above)."""
     cache = caches[CACHE_ALIAS]
-    if isinstance(cache, DatabaseCache):
-        return None
-    return cache
+    return None if isinstance(cache, DatabaseCache) else cache
+
+
+def _readable_cache():
+    """_shared_cache, or None inside a transaction (see above)."""
+    return None if transaction.get_connection().in_atomic_block else _shared_cache()
+
+
+class _Snapshot:
+    """One code's entry in the shared cache, read in one round trip: (version, Verified,
+    the anonymous page or None), served only while `version` is the code's version."""
+
+    def __init__(self, code: str):
+        self.code = code
+        self.version = self.verified = self.page = None
+        self.cache = _readable_cache()
+        if self.cache is None:
+            return
+        version_key, self.key = _keys(code)
+        try:
+            found = self.cache.get_many([version_key, self.key])
+            version, stored = found.get(version_key), found.get(self.key)
+            if version is None:
+                # Random, not a counter: a version lost to eviction never brings back a
+                # snapshot stored under an earlier one.
+                token = uuid.uuid4().hex
+                version = token if self.cache.add(version_key, token, VERSION_SECONDS) else None
+                version = version or self.cache.get(version_key)
+            elif stored is not None and stored[0] == version:
+                _, self.verified, self.page = stored
+            self.version = version
+        except Exception:
+            logger.warning("Verification cache unavailable", exc_info=True)
+            self.cache = None
+
+    def get(self) -> Verified | None:
+        """The snapshot, built from the database (read after the version) when missing."""
+        if self.verified is None:
+            self.verified = _built(self.code)
+            if self.verified is not None:
+                self._store()
+        return self.verified
+
+    def keep_page(self, page: tuple[str, str]) -> None:
+        self.page = page
+        self._store()
+
+    def _store(self) -> None:
+        if self.cache is None or self.version is None:
+            return
+        try:
+            self.cache.set(self.key, (self.version, self.verified, self.page), SECONDS)
+        except Exception:
+            logger.warning("Verification cache unavailable", exc_info=True)
 
 
 def verified_by_typed_code(typed: str) -> Verified | None:
     """The snapshot of the certificate behind a typed code, or None: no such certificate."""
     code = codes.normalize(typed)
-    if code is None:
+    return _Snapshot(code).get() if code else None
+
+
+def _is_anonymous(request: HttpRequest) -> bool:
+    """No session and no pending messages: the page is the same for every such visitor."""
+    return settings.SESSION_COOKIE_NAME not in request.COOKIES and "messages" not in request.COOKIES
+
+
+def checked_text(checked_at) -> str:
+    """`checked_at` as the page prints it ({{ checked_at|date:CHECKED_FORMAT }})."""
+    return conditional_escape(date_filter(template_localtime(checked_at), CHECKED_FORMAT))
+
+
+def page_response(request: HttpRequest, typed: str) -> HttpResponse | None:
+    """The verification page of the certificate behind a typed code (None: no such
+    certificate). An anonymous visitor's page is kept whole with the snapshot, the time of
+    the check put in afresh; a signed-in visitor's is rendered around the fragments."""
+    code = codes.normalize(typed)
+    snapshot = _Snapshot(code) if code else None
+    found = snapshot.get() if snapshot else None
+    if found is None:
         return None
-    cache = _shared_cache()
-    if cache is None or transaction.get_connection().in_atomic_block:
-        return _built(code)
-    version_key, key = _keys(code)
-    try:
-        found = cache.get_many([version_key, key])  # one round trip
-        version, stored = found.get(version_key), found.get(key)
-        if version is not None and stored is not None and stored[0] == version:
-            return stored[1]
-        if version is None:
-            # Random, not a counter: a version lost to eviction never brings back a
-            # snapshot stored under an earlier one.
-            token = uuid.uuid4().hex
-            version = token if cache.add(version_key, token, VERSION_SECONDS) else None
-            version = version or cache.get(version_key)
-    except Exception:
-        logger.warning("Verification cache unavailable", exc_info=True)
-        return _built(code)
-    verified = _built(code)  # read after the version: see the module's docstring
-    if verified is not None and version is not None:
-        try:
-            cache.set(key, (version, verified), SECONDS)
-        except Exception:
-            logger.warning("Verification cache unavailable", exc_info=True)
-    return verified
+    checked = checked_text(timezone.now())
+    if not _is_anonymous(request):
+        return render(request, TEMPLATE, {"verified": found, "checked": checked})
+    if snapshot.page is None:
+        html = render_to_string(TEMPLATE, {"verified": found, "checked": _MARK}, request)
+        head, mark, tail = html.partition(_MARK)
+        if mark and _MARK not in tail and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+            snapshot.keep_page((head, tail))
+        else:  # a page that set a cookie or did not print the time once: not kept
+            return HttpResponse(html.replace(_MARK, checked))
+    head, tail = snapshot.page
+    response = HttpResponse(head + checked + tail)
+    # As rendering did (its menu reads the session): the page differs for a signed-in visitor.
+    patch_vary_headers(response, ["Cookie"])
+    return response
 
 
 def forget(codes_: list[str]) -> None:

@@ -24,7 +24,7 @@ from testing.question_csv import safe_cell
 from . import codes, hooks, services, verified
 from .facts import Holder
 from .models import UNAPPROVED_UNIT, Certificate
-from .verification import noindex, verification_json, verification_page
+from .verification import lookup_refused, noindex, verification_json
 
 
 class ConfirmForm(forms.Form):
@@ -155,10 +155,13 @@ def verify_form(request: HttpRequest) -> HttpResponse:
 def verify(request: HttpRequest, code: str) -> HttpResponse:
     """The public page a licensing board opens: VALID, REVOKED or REISSUED, and the facts
     (a snapshot kept in the shared cache until the certificate changes: see verified.py)."""
-    return verification_page(
-        request, code, find=verified.verified_by_typed_code,
-        template="certificates/verify.html", name="verified",
-    )  # fmt: skip
+    limited = lookup_refused(request)
+    if limited:
+        return limited
+    response = verified.page_response(request, code)
+    if response is None:
+        return noindex(render(request, "certificates/not_found.html", status=404))
+    return noindex(response)
 
 
 @never_cache

@@ -80,7 +80,9 @@ def test_redis_counts_every_lookup_known_or_not(client, certificate, settings, r
     ]
     assert statuses == [200, 404, 404, 200, 429, 429]
     assert page(client, certificate.display_code)["Retry-After"] == "60"
-    counters = [k for k in redis_cache._cache.get_client().keys(f"*{REMOTE}*")]
+    counters = [
+        k for k in redis_cache._cache.get_client().keys(f"{redis_cache.key_prefix}*{REMOTE}*")
+    ]
     assert len(counters) == 1  # the counter of this minute, with its expiry
     assert 0 < redis_cache._cache.get_client().ttl(counters[0]) <= 120
     assert page(Client(REMOTE_ADDR="10.9.8.7"), certificate.display_code).status_code == 200
@@ -127,6 +129,10 @@ def test_a_board_looking_again_reads_no_database(
         again_facts = facts(client, certificate.display_code)
     assert without_time(again) == without_time(first)
     assert again_facts.json() == first_facts.json()
+    per_response = {"Expires", "X-Request-ID"}
+    same_headers = {k: v for k, v in first.headers.items() if k not in per_response}
+    assert {k: v for k, v in again.headers.items() if k not in per_response} == same_headers
+    assert again["Vary"] == "Cookie"
     assert again["X-Robots-Tag"] == "noindex, nofollow"
     assert "no-cache" in again["Cache-Control"]
     # The time of the check stays live.
@@ -194,3 +200,30 @@ def test_unknown_codes_are_not_kept(client, certificate, redis_cache):
     assert page(client, "0000-0000-0000-0000").status_code == HTTPStatus.NOT_FOUND
     Certificate.objects.filter(pk=certificate.pk).update(code="0" * 16)
     assert page(client, "0000-0000-0000-0000").status_code == HTTPStatus.OK
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_signed_in_visitor_never_gets_the_anonymous_page(client, certificate, redis_cache):
+    code = certificate.display_code
+    assert "Sign in" in page(client, code).content.decode()
+    assert "Sign in" in page(client, code).content.decode()  # the kept page
+    client.force_login(certificate.enrollment.user)
+    body = page(client, code).content.decode()
+    assert "Sign out" in body
+    assert "Sign in" not in body
+    assert "VALID" in body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_time_of_the_check_reads_as_the_template_printed_it(settings):
+    import datetime
+
+    from django.template import Context, Template
+
+    printed = Template('{{ t|date:"F j, Y, g:i a T" }}')
+    for t in [
+        datetime.datetime(2026, 7, 4, 0, 5, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 12, 6, 13, 30, tzinfo=datetime.UTC),
+        datetime.datetime(2027, 3, 14, 23, 59, 59, tzinfo=datetime.UTC),
+    ]:
+        assert verified.checked_text(t) == printed.render(Context({"t": t}))
