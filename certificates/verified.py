@@ -4,6 +4,9 @@ The verification page and its JSON print one certificate row (with its replaceme
 code and its signed PDF's fingerprint); `verified_by_typed_code` answers both from a
 snapshot (`Verified`: the JSON facts and the page's fragments, rendered once) kept in
 the default cache (Redis, shared by every host) instead of querying and rendering again.
+An anonymous visitor's whole page (no session, no pending messages: the same page for
+every such visitor, which reads nothing else of the request) is kept with it once
+rendered, the time of the check put in afresh on each request (`page_response`).
 
 Never stale: each code has a version in the same cache, a random token read *before*
 the database is; a snapshot is served only under the version it was built under. Any

@@ -227,3 +227,46 @@ def test_the_time_of_the_check_reads_as_the_template_printed_it(settings):
         datetime.datetime(2027, 3, 14, 23, 59, 59, tzinfo=datetime.UTC),
     ]:
         assert verified.checked_text(t) == printed.render(Context({"t": t}))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_kept_page_is_the_same_however_the_code_was_typed(client, certificate, redis_cache):
+    display = page(client, certificate.display_code)
+    sloppy = page(client, certificate.code.lower())
+    assert without_time(sloppy) == without_time(display)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_rolled_back_leaves_no_trace(client, certificate, redis_cache):
+    """Inside a transaction the snapshot is neither read nor stored: a lookup there sees
+    the uncommitted revoke, and once that rolls back the page says VALID."""
+    from django.db import transaction
+
+    code = certificate.display_code
+    assert status_of(client, code) == ("VALID", "valid")
+
+    class Undone(Exception):
+        pass
+
+    def revoke_then_roll_back():
+        with transaction.atomic():
+            states.certificate_revoke(
+                certificate=certificate, public_reason="issued_in_error", note="x"
+            )
+            assert verified.verified_by_typed_code(code).facts["status"] == "revoked"
+            raise Undone
+
+    with pytest.raises(Undone):
+        revoke_then_roll_back()
+    assert status_of(client, code) == ("VALID", "valid")
+
+
+def test_the_demo_database_cache_keeps_no_snapshot(client, certificate):
+    """Without Redis the default cache is a database table: a snapshot read there would be
+    a query too, so none is kept and each lookup reads the row."""
+    from django.db import connection
+
+    assert status_of(client, certificate.display_code) == ("VALID", "valid")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM django_cache WHERE cache_key LIKE %s", ["%verified%"])
+        assert cursor.fetchone()[0] == 0
