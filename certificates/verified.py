@@ -148,15 +148,16 @@ class _Snapshot:
             logger.warning("Verification cache unavailable", exc_info=True)
             self.cache = None
 
-    def get(self) -> Verified | None:
-        """The snapshot, built from the database (read after the version) when missing."""
+    def get(self, *, store: bool = True) -> Verified | None:
+        """The snapshot, built from the database (read after the version) when missing and
+        then stored, unless the caller stores it with its page (keep_page)."""
         if self.verified is None:
             self.verified = _built(self.code)
-            if self.verified is not None:
+            if self.verified is not None and store:
                 self._store()
         return self.verified
 
-    def keep_page(self, page: tuple[str, str]) -> None:
+    def keep_page(self, page: tuple[str, str] | None) -> None:
         self.page = page
         self._store()
 
@@ -191,11 +192,12 @@ def page_response(request: HttpRequest, typed: str) -> HttpResponse | None:
     the check put in afresh; a signed-in visitor's is rendered around the fragments."""
     code = codes.normalize(typed)
     snapshot = _Snapshot(code) if code else None
-    found = snapshot.get() if snapshot else None
+    anonymous = _is_anonymous(request)
+    found = snapshot.get(store=not anonymous) if snapshot else None
     if found is None:
         return None
     checked = checked_text(timezone.now())
-    if not _is_anonymous(request):
+    if not anonymous:
         return render(request, TEMPLATE, {"verified": found, "checked": checked})
     if snapshot.page is None:
         html = render_to_string(TEMPLATE, {"verified": found, "checked": _MARK}, request)
@@ -203,6 +205,7 @@ def page_response(request: HttpRequest, typed: str) -> HttpResponse | None:
         if mark and _MARK not in tail and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
             snapshot.keep_page((head, tail))
         else:  # a page that set a cookie or did not print the time once: not kept
+            snapshot.keep_page(None)
             return HttpResponse(html.replace(_MARK, checked))
     head, tail = snapshot.page
     response = HttpResponse(head + checked + tail)
