@@ -2,7 +2,7 @@
 
 The verification page and its JSON print one certificate row (with its replacement's
 code and its signed PDF's fingerprint); `verified_by_typed_code` answers both from a
-snapshot (`Verified`: the JSON facts and the page's fragments, rendered once) kept in
+snapshot (`Verified`: the row as read and the JSON facts) kept in
 the default cache (Redis, shared by every host) instead of querying and rendering again.
 An anonymous visitor's whole page (no session, no pending messages: the same page for
 every such visitor, which reads nothing else of the request) is kept with it once
@@ -42,7 +42,6 @@ from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.html import conditional_escape
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
 
 from . import codes
@@ -55,11 +54,10 @@ CACHE_ALIAS = "default"
 # A snapshot is exact while its version stands; the timeouts only bound the memory.
 SECONDS = 10 * 60
 VERSION_SECONDS = 60 * 60
-# Part of every key (see _release): change it when Verified changes shape.
+# Part of every key (see _release): change it when Verified or the columns it holds change.
 SHAPE = 1
 TEMPLATE = "certificates/verify.html"
-TEMPLATES = (TEMPLATE, "certificates/_verify_summary.html", "certificates/_verify_links.html",
-             "includes/_pdf_fingerprint.html", "includes/_messages.html", "base.html")  # fmt: skip
+TEMPLATES = (TEMPLATE, "includes/_pdf_fingerprint.html", "includes/_messages.html", "base.html")
 CHECKED_FORMAT = "F j, Y, g:i a T"
 # Where the time of the check goes in a kept page (nothing the escaping changes).
 _MARK = f"checked{uuid.uuid4().hex}"
@@ -69,10 +67,7 @@ _MARK = f"checked{uuid.uuid4().hex}"
 class Verified:
     """A certificate as its verification page and JSON show it."""
 
-    display_code: str
-    status_label: str
-    summary: SafeString  # certificates/_verify_summary.html
-    links: SafeString  # certificates/_verify_links.html
+    certificate: Certificate  # services.certificate_to_verify: the printed columns only
     facts: dict  # the JSON (services.verification_facts)
 
 
@@ -82,7 +77,7 @@ def _keys(code: str) -> tuple[str, str]:
 
 @functools.cache
 def _release() -> str:
-    """What the stored HTML was made from besides the row, once per process: the templates
+    """What a kept page was made from besides the row, once per process: the templates
     (base.html's chrome included), the static files' manifest (hashed file names), the
     settings printed. A deploy that changes any of them never serves an older snapshot."""
     sources = [get_template(name).template.source for name in TEMPLATES]
@@ -91,23 +86,11 @@ def _release() -> str:
     return hashlib.sha256(repr(made_of).encode()).hexdigest()[:16]
 
 
-def _fragment(template: str, certificate: Certificate) -> SafeString:
-    # The fragment files end with a newline that the page does not have there.
-    html = render_to_string(template, {"certificate": certificate})
-    return mark_safe(html.removesuffix("\n"))  # noqa: S308 (escaped by the template engine)
-
-
 def _built(code: str) -> Verified | None:
     certificate = certificate_to_verify(code)
     if certificate is None:
         return None
-    return Verified(
-        display_code=certificate.display_code,
-        status_label=certificate.get_status_display(),
-        summary=_fragment("certificates/_verify_summary.html", certificate),
-        links=_fragment("certificates/_verify_links.html", certificate),
-        facts=verification_facts(certificate),
-    )
+    return Verified(certificate=certificate, facts=verification_facts(certificate))
 
 
 def _shared_cache():
@@ -198,9 +181,11 @@ def page_response(request: HttpRequest, typed: str) -> HttpResponse | None:
         return None
     checked = checked_text(timezone.now())
     if not anonymous:
-        return render(request, TEMPLATE, {"verified": found, "checked": checked})
+        return render(request, TEMPLATE, {"certificate": found.certificate, "checked": checked})
     if snapshot.page is None:
-        html = render_to_string(TEMPLATE, {"verified": found, "checked": _MARK}, request)
+        html = render_to_string(
+            TEMPLATE, {"certificate": found.certificate, "checked": _MARK}, request
+        )
         head, mark, tail = html.partition(_MARK)
         if mark and _MARK not in tail and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
             snapshot.keep_page((head, tail))

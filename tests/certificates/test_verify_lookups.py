@@ -11,7 +11,9 @@ from http import HTTPStatus
 
 import pytest
 from django.core.cache import caches
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from certificates import states, verified
@@ -208,10 +210,16 @@ def test_a_signed_in_visitor_never_gets_the_anonymous_page(client, certificate, 
     assert "Sign in" in page(client, code).content.decode()
     assert "Sign in" in page(client, code).content.decode()  # the kept page
     client.force_login(certificate.enrollment.user)
-    body = page(client, code).content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        body = page(client, code).content.decode()
     assert "Sign out" in body
     assert "Sign in" not in body
     assert "VALID" in body
+    assert certificate.signed_document.sha256 in body
+    # The kept row and its signed PDF: no lookup reads them again.
+    read = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "certificates_certificate" not in read
+    assert "credentials_signeddocument" not in read
 
 
 @pytest.mark.django_db(transaction=True)
@@ -264,8 +272,6 @@ def test_a_change_rolled_back_leaves_no_trace(client, certificate, redis_cache):
 def test_the_demo_database_cache_keeps_no_snapshot(client, certificate):
     """Without Redis the default cache is a database table: a snapshot read there would be
     a query too, so none is kept and each lookup reads the row."""
-    from django.db import connection
-
     assert status_of(client, certificate.display_code) == ("VALID", "valid")
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM django_cache WHERE cache_key LIKE %s", ["%verified%"])
