@@ -2,8 +2,8 @@
 
 The verification page and its JSON print one certificate row (with its replacement's
 code and its signed PDF's fingerprint); `verified_by_typed_code` answers both from a
-snapshot (`Verified`: the row as read and the JSON facts) kept in
-the default cache (Redis, shared by every host) instead of querying and rendering again.
+snapshot (`Verified`: the row as read and the JSON facts) kept in the default cache
+(Redis, shared by every host) instead of querying again.
 An anonymous visitor's whole page (no session, no pending messages: the same page for
 every such visitor, which reads nothing else of the request) is kept with it once
 rendered, the time of the check put in afresh on each request (`page_response`).
@@ -28,6 +28,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 
+import django
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import caches
@@ -46,7 +47,7 @@ from django.utils.timezone import template_localtime
 
 from . import codes
 from .models import Certificate
-from .services import certificate_to_verify, verification_facts
+from .services import VERIFIED_COLUMNS, certificate_to_verify, verification_facts
 
 logger = logging.getLogger(__name__)
 
@@ -77,11 +78,13 @@ def _keys(code: str) -> tuple[str, str]:
 
 @functools.cache
 def _release() -> str:
-    """What a kept page was made from besides the row, once per process: the templates
-    (base.html's chrome included), the static files' manifest (hashed file names), the
-    settings printed. A deploy that changes any of them never serves an older snapshot."""
+    """What a snapshot was made from besides the row, once per process: Django (a pickled
+    row) and the columns read, the templates (base.html's chrome included), the static
+    files' manifest (hashed file names), the settings printed. A deploy that changes any
+    of them never serves an older snapshot."""
     sources = [get_template(name).template.source for name in TEMPLATES]
-    made_of = (SHAPE, getattr(staticfiles_storage, "manifest_hash", ""), settings.SITE_NAME,
+    made_of = (SHAPE, django.get_version(), VERIFIED_COLUMNS,
+               getattr(staticfiles_storage, "manifest_hash", ""), settings.SITE_NAME,
                settings.SITE_URL, settings.TIME_ZONE, *sources)  # fmt: skip
     return hashlib.sha256(repr(made_of).encode()).hexdigest()[:16]
 
@@ -172,7 +175,7 @@ def checked_text(checked_at) -> str:
 def page_response(request: HttpRequest, typed: str) -> HttpResponse | None:
     """The verification page of the certificate behind a typed code (None: no such
     certificate). An anonymous visitor's page is kept whole with the snapshot, the time of
-    the check put in afresh; a signed-in visitor's is rendered around the fragments."""
+    the check put in afresh; a signed-in visitor's is rendered from the snapshot's row."""
     code = codes.normalize(typed)
     snapshot = _Snapshot(code) if code else None
     anonymous = _is_anonymous(request)
@@ -216,6 +219,8 @@ def forget(codes_: list[str]) -> None:
 
 
 def _certificate_changed(sender, instance: Certificate, **kwargs) -> None:
+    if _shared_cache() is None:
+        return
     # A certificate it replaced shows its code and link (a code never changes, but the
     # replaced page depends on this row, so it is forgotten too).
     replaced = list(
@@ -226,7 +231,7 @@ def _certificate_changed(sender, instance: Certificate, **kwargs) -> None:
 
 def _signed_document_changed(sender, instance, **kwargs) -> None:
     certificate_id = getattr(instance, "certificate_id", None)
-    if certificate_id is not None:
+    if certificate_id is not None and _shared_cache() is not None:
         forget(list(Certificate.objects.filter(pk=certificate_id).values_list("code", flat=True)))
 
 
