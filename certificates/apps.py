@@ -12,10 +12,11 @@ class CertificatesConfig(AppConfig):
         from enrollment.pagecache import learner_pages_follow
         from enrollment.signals import enrollment_revoked
 
-        from . import models, states
+        from . import models, states, verified
         from .checklist import certificate_step, credit_requirements, learner_state
 
         enrollment_revoked.connect(states.revoke_for_enrollment, dispatch_uid="cert-revoke")
+        verified.connect()
         # What a learner's cached pages show (enrollment.pagecache), changed by anyone.
         learner_pages_follow(models.Certificate, lambda row: row.enrollment.user_id)
         if certificate_step not in completion_providers:

@@ -315,14 +315,9 @@ def verification_allowed(
     """A per-address budget on code lookups (or on another `kind` of check, `limit` per
     `window` seconds), counted in the shared cache (Redis in production) so that every
     host shares it; each window's counter expires by itself."""
-    cache = caches["default"]
     key = f"{kind}:{client_address}:{int(time.time() // window)}"
     try:
-        cache.add(key, 0, timeout=2 * window)
-        hits = cache.incr(key)
-    except ValueError:  # the counter expired between add and incr
-        cache.set(key, 1, timeout=2 * window)
-        hits = 1
+        hits = _counted(caches["default"], key, timeout=2 * window)
     except Exception:
         # Licensing boards must be able to verify while the cache is down: fail open.
         logger.warning("Certificate lookup limit not counted (cache unavailable)", exc_info=True)
@@ -330,16 +325,57 @@ def verification_allowed(
     return hits <= (limit or settings.CERTIFICATE_VERIFY_RATE_PER_MINUTE)
 
 
+def _counted(cache, key: str, *, timeout: int) -> int:
+    """One more on the counter `key` of `cache`, which expires by itself; the new count.
+    Redis (ops.rediscache) counts in one round trip; other caches (the database cache of
+    the demo, local memory in tests) by add + incr."""
+    count = getattr(cache, "count", None)
+    if count is not None:
+        return count(key, timeout=timeout)
+    try:
+        cache.add(key, 0, timeout=timeout)
+        return cache.incr(key)
+    except ValueError:  # the counter expired between add and incr
+        cache.set(key, 1, timeout=timeout)
+        return 1
+
+
 def certificate_by_typed_code(typed: str) -> Certificate | None:
     """The certificate behind a code as a person typed it (see codes.normalize)."""
     code = codes.normalize(typed)
     if code is None:
         return None
-    return (
+    # The code is unique: no ORDER BY (Django compiles one by hashing every selected
+    # column, ~1 ms over these joined rows).
+    found = Certificate.objects.select_related("replaced_by", "signed_document").filter(code=code)
+    return next(iter(found.order_by()), None)
+
+
+# What the verification page and its JSON print (verify.html, verification_facts), and
+# nothing else: not the frozen course facts, the director's note or the PDF's name.
+VERIFIED_COLUMNS = (
+    "code", "status", "holder_name", "holder_credentials", "holder_profession",
+    "license_number", "license_jurisdiction", "license_jurisdiction_code", "no_license",
+    "course_title", "instructors", "ce_credits", "credit_type", "approving_body",
+    "provider_number", "approval_statement", "completed_on", "delivery_format",
+    "sponsor_name", "revoked_at", "public_reason",
+    "replaced_by__code", "signed_document__sha256", "signed_document__self_signed_demo",
+)  # fmt: skip
+
+
+def certificate_to_verify(typed: str) -> Certificate | None:
+    """certificate_by_typed_code for the public verification page and JSON: one unordered
+    query for the printed columns, its replacement's code and its signed PDF's fingerprint."""
+    code = codes.normalize(typed)
+    if code is None:
+        return None
+    found = (
         Certificate.objects.select_related("replaced_by", "signed_document")
+        .only(*VERIFIED_COLUMNS)
         .filter(code=code)
-        .first()
+        .order_by()
     )
+    return next(iter(found), None)
 
 
 def verification_facts(certificate: Certificate) -> dict:

@@ -1,6 +1,7 @@
 import csv
 from collections import defaultdict
 from decimal import Decimal
+from operator import attrgetter
 
 from django import forms
 from django.conf import settings
@@ -21,10 +22,10 @@ from enrollment.models import Enrollment
 from enrollment.pagecache import cache_learner_page
 from testing.question_csv import safe_cell
 
-from . import codes, hooks, services
+from . import codes, hooks, services, verified
 from .facts import Holder
 from .models import UNAPPROVED_UNIT, Certificate
-from .verification import noindex, verification_json, verification_page
+from .verification import lookup_refused, noindex, verification_json
 
 
 class ConfirmForm(forms.Form):
@@ -154,19 +155,23 @@ def verify_form(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_safe
 def verify(request: HttpRequest, code: str) -> HttpResponse:
-    """The public page a licensing board opens: VALID, REVOKED or REISSUED, and the facts."""
-    return verification_page(
-        request, code, find=services.certificate_by_typed_code,
-        template="certificates/verify.html", name="certificate",
-    )  # fmt: skip
+    """The public page a licensing board opens: VALID, REVOKED or REISSUED, and the facts
+    (a snapshot kept in the shared cache until the certificate changes: see verified.py)."""
+    limited = lookup_refused(request)
+    if limited:
+        return limited
+    response = verified.page_response(request, code)
+    if response is None:
+        return noindex(render(request, "certificates/not_found.html", status=404))
+    return noindex(response)
 
 
 @never_cache
 @require_safe
 def verify_json(request: HttpRequest, code: str) -> HttpResponse:
     return verification_json(
-        request, code, find=services.certificate_by_typed_code,
-        facts=services.verification_facts, what="certificate",
+        request, code, find=verified.verified_by_typed_code,
+        facts=attrgetter("facts"), what="certificate",
     )  # fmt: skip
 
 

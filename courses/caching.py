@@ -20,6 +20,7 @@ from pathlib import Path
 
 import django
 from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import caches
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -59,9 +60,9 @@ def current_version(key: str) -> str:
 
 @functools.cache
 def release() -> str:
-    """A digest of the code and templates this process runs: a page kept by an older
-    release (before a deploy, or on the other host mid-rollout) is never served by a newer
-    one."""
+    """A digest of the code, templates and static files this process runs: a page kept
+    by an older release (before a deploy, or on the other host mid-rollout) is never
+    served by a newer one."""
     digest = hashlib.sha256(django.get_version().encode())
     root = Path(settings.BASE_DIR)
     folders = [
@@ -75,6 +76,8 @@ def release() -> str:
             continue
         digest.update(str(path.relative_to(root)).encode())
         digest.update(path.read_bytes())
+    # Pages name the static files by their hashed names.
+    digest.update(getattr(staticfiles_storage, "manifest_hash", "").encode())
     return digest.hexdigest()[:16]
 
 

@@ -32,3 +32,45 @@ def test_two_caches_keep_their_own_clients():
         assert one._cache.get_client() is not two._cache.get_client()
     finally:
         one.delete("k")
+
+
+def test_count_is_one_round_trip_and_the_counter_expires(monkeypatch):
+    """The lookup limiter's counter: INCR and EXPIRE in one pipeline, where Django's
+    add + incr take three round trips; a plain integer, readable with get()."""
+    import redis
+
+    cache = make_cache()
+    trips = []
+    execute = redis.client.Pipeline.execute
+    monkeypatch.setattr(
+        redis.client.Pipeline,
+        "execute",
+        lambda self, *a, **k: trips.append(1) or execute(self, *a, **k),
+    )
+    single = redis.Redis.execute_command
+    monkeypatch.setattr(
+        redis.Redis,
+        "execute_command",
+        lambda self, *a, **k: trips.append(a[0]) or single(self, *a, **k),
+    )
+    try:
+        assert [cache.count("hits", timeout=120) for _ in range(3)] == [1, 2, 3]
+        assert trips == [1, 1, 1]
+        raw = cache._cache.get_client(write=True)
+        assert 0 < raw.ttl(cache.make_and_validate_key("hits")) <= 120
+        assert cache.get("hits") == 3
+    finally:
+        cache.delete("hits")
+
+
+def test_count_gives_a_counter_without_expiry_one():
+    """A counter left without expiry (written by an older version) gets one."""
+    cache = make_cache()
+    raw = cache._cache.get_client(write=True)
+    key = cache.make_and_validate_key("old")
+    raw.set(key, 5)
+    try:
+        assert cache.count("old", timeout=60) == 6
+        assert 0 < raw.ttl(key) <= 60
+    finally:
+        cache.delete("old")
