@@ -42,7 +42,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.middleware.csrf import get_token
 from django.utils import timezone
 
-from courses.caching import CACHE_ALIAS, current_version, release
+from courses.caching import CACHE_ALIAS, current_version, read_query, release
 from courses.caching import VERSION_KEY as CATALOG_VERSION_KEY
 from courses.structure import VERSION_KEY as STRUCTURE_VERSION_KEY
 
@@ -95,12 +95,7 @@ def _usable(request: HttpRequest) -> bool:
 
 
 def _page_key(request: HttpRequest, reads: tuple[str, ...]) -> tuple[str, QueryDict]:
-    query = QueryDict(mutable=True)
-    for name in reads:
-        value = request.GET.get(name, "")
-        if value:
-            query[name] = value
-    query._mutable = False
+    query = read_query(request, reads)
     material = "\n".join(
         (
             f"{request.path}?{query.urlencode()}",
