@@ -13,7 +13,8 @@ nginx for `--minutes`, each drawn from the mix:
   webhook; post-test submissions; refund requests on the orders just bought.
 
 It prints throughput, p50/p95/p99 latency and errors per page kind, each process's memory
-(RSS, with children) at start and end, then checks the records: every bought order paid
+(RSS, with children) once warm (a fifth into the run) and at the end, with the samples
+taken every tenth of the run in between, then checks the records: every bought order paid
 once with one enrollment, no duplicate, one receipt email per order. Finally it measures
 /healthz through the same nginx with wrk (`apt-get install wrk`) and prints the rate held
 as a ratio of it. The goal: the highest rate where p99 stays under 500 ms with no error,
@@ -442,16 +443,26 @@ def main() -> None:
             next(line for line in out.splitlines() if line.startswith("PEOPLE"))[7:]
         )
         smtp.messages.clear()
-        # Memory at the start is taken once the processes are warm (imports, caches,
-        # connections): a tenth into the run, or after a minute, whichever comes first.
-        before: dict[str, int] = {}
-        warm = min(args.minutes * 6, 60)
-        timer = threading.Timer(warm, lambda: before.update(memory(cluster)))
-        timer.start()
+        # Each process's memory every tenth of the run; the start is taken once the
+        # processes are warm (imports, caches, connections, every code path of the mix
+        # run): a fifth into the run. The series shows whether it levels off.
+        samples: list[tuple[float, dict[str, int]]] = []
+        done = threading.Event()
+
+        def sample(step: float = args.minutes * 6) -> None:
+            began = time.monotonic()
+            while not done.wait(step):
+                samples.append((time.monotonic() - began, memory(cluster)))
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
         soak = Soak(cluster, fake, people, args)
         elapsed = soak.run()
-        timer.join()
+        done.set()
+        sampler.join()
         after = memory(cluster)
+        warm = args.minutes * 12
+        before = next((m for t, m in samples if t >= warm - 1), after)
         problems = records(cluster, soak.bought, smtp)
         healthz = healthz_rate(cluster.base, 5)
     finally:
@@ -480,13 +491,17 @@ def main() -> None:
               f"{len(soak.errors.get(kind, [])):>7}")  # fmt: skip
     for kind, details in soak.errors.items():
         print(f"  first errors of {kind}: {details[:3]}")
-    print(f"memory (RSS with children, MiB): {warm:.0f} s into the run -> end")
+    print(
+        f"memory (RSS with children, MiB): {warm:.0f} s into the run -> end "
+        f"(samples every {args.minutes * 6:.0f} s)"
+    )
     growth = 0.0
     for name in before:
         start, end = before[name] / 1024, after.get(name, 0) / 1024
         change = (end - start) / start if start else 0
         growth = max(growth, change)
-        print(f"  {name:<8} {start:>7.1f} -> {end:>7.1f}  ({change:+.1%})")
+        series = " ".join(f"{m.get(name, 0) / 1024:.0f}" for _, m in samples)
+        print(f"  {name:<8} {start:>7.1f} -> {end:>7.1f}  ({change:+.1%})  [{series}]")
     print("records: " + ("every order paid once, one enrollment, one receipt" if not problems
                          else "; ".join(problems[:10])))  # fmt: skip
     print(f"/healthz through nginx: {healthz:.0f} req/s; held {total / elapsed:.1f} req/s = "
