@@ -17,12 +17,14 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("robots.txt", robots_txt, name="robots_txt"),
     path("readyz", readyz, name="readyz"),
+    # The public pages first: the most requested, their patterns (the catalog's "", and
+    # courses/ and instructors/ with a slug) shadow none of the apps' below.
+    path("", include("courses.urls")),
     path("", include("enrollment.urls")),
     path("", include("testing.urls")),
     path("", include("credentials.urls")),  # before certificates: /verify/document/
     path("", include("certificates.urls")),
     path("", include("programs.urls")),
-    path("", include("courses.urls")),
 ]
 
 if settings.DEBUG:
