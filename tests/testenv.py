@@ -15,9 +15,20 @@ _TMP = tempfile.mkdtemp(prefix="ce-tests-")
 
 def free_port() -> int:
     """A loopback port nobody holds now, so that two runs on one machine never collide."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` different loopback ports nobody holds now: each probe stays bound until all
+    are chosen (one after another, the system may hand out the same port twice)."""
+    probes = [socket.socket() for _ in range(count)]
+    try:
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [probe.getsockname()[1] for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
 
 
 TEST_ENV = {

@@ -27,7 +27,7 @@ import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
 
-from tests.testenv import TEST_ENV, free_port
+from tests.testenv import TEST_ENV, free_ports
 
 REPO = Path(settings.BASE_DIR)
 BIN = Path(sys.executable).parent
@@ -129,7 +129,8 @@ class Cluster:
     def __init__(self, root: Path, *, smtp_port: int) -> None:
         self.root = root
         self.smtp_port = smtp_port
-        self.ports = {name: free_port() for name in ("nginx", "a", "b", "s3")}
+        names = ("nginx", "a", "b", "s3")
+        self.ports = dict(zip(names, free_ports(len(names)), strict=True))
         self.hosts = {"a": root / "host-a", "b": root / "host-b"}
         self.database = f"ce_scaleout_{os.getpid()}_{uuid.uuid4().hex[:8]}"
         self.key_prefix = f"ce-scaleout-{uuid.uuid4().hex[:12]}"
@@ -357,7 +358,7 @@ http {{
         workdir = self.root / "host-local"
         workdir.mkdir()
         shutil.copytree(self.hosts["a"] / "static", workdir / "static")
-        port, proxy = free_port(), free_port()
+        port, proxy = free_ports(2)
         env = self.env(workdir, GUNICORN_BIND=f"127.0.0.1:{port}")
         for name in list(env):
             if name.startswith("AWS_"):
