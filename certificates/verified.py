@@ -43,7 +43,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.html import conditional_escape
 from django.utils.timezone import template_localtime
 
-from courses.caching import release
+from courses.caching import is_anonymous_request, release
 
 from . import codes
 from .models import Certificate
@@ -158,11 +158,6 @@ def verified_by_typed_code(typed: str) -> Verified | None:
     return _Snapshot(code).get() if code else None
 
 
-def _is_anonymous(request: HttpRequest) -> bool:
-    """No session and no pending messages: the page is the same for every such visitor."""
-    return settings.SESSION_COOKIE_NAME not in request.COOKIES and "messages" not in request.COOKIES
-
-
 def checked_text(checked_at) -> str:
     """`checked_at` as the page prints it ({{ checked_at|date:CHECKED_FORMAT }})."""
     return conditional_escape(date_filter(template_localtime(checked_at), CHECKED_FORMAT))
@@ -174,7 +169,7 @@ def page_response(request: HttpRequest, typed: str) -> HttpResponse | None:
     the check put in afresh; a signed-in visitor's is rendered from the snapshot's row."""
     code = codes.normalize(typed)
     snapshot = _Snapshot(code) if code else None
-    anonymous = _is_anonymous(request)
+    anonymous = is_anonymous_request(request)
     found = snapshot.get(store=not anonymous) if snapshot else None
     if found is None:
         return None

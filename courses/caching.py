@@ -34,7 +34,9 @@ VERSION_KEY = "catalog-version"
 DATA_SECONDS = 60 * 60
 
 
-def _is_anonymous_request(request: HttpRequest) -> bool:
+def is_anonymous_request(request: HttpRequest) -> bool:
+    """A GET or HEAD with no session and no pending messages: the page is the same for
+    every such visitor."""
     return (
         request.method in ("GET", "HEAD")
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
@@ -145,7 +147,7 @@ def cache_anonymous_page(view: Callable[..., HttpResponse] | None = None, *, rea
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if not _is_anonymous_request(request) or not settings.PAGE_CACHE_SECONDS:
+            if not is_anonymous_request(request) or not settings.PAGE_CACHE_SECONDS:
                 return view(request, *args, **kwargs)
             try:
                 key, query = _page_key(request, reads)
